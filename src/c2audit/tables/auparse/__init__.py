@@ -1,0 +1,1 @@
+"""auparse's interpretation tables (``auparse/*tab.h``), generated."""
