@@ -13,7 +13,12 @@ import sys
 from c2audit import __version__
 
 # subcommand -> (module under c2audit.cli, one-line help)
-SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "ctl": ("ctl", "control the kernel audit system (auditctl's flags and output)"),
+    "daemon": ("daemon", "drain the kernel audit stream to a log without loss (auditd)"),
+    "rules": ("rules", "compile, check and assemble audit rule files"),
+    "parse": ("parse", "read audit logs as grouped, interpreted events"),
+}
 
 
 def usage() -> str:
