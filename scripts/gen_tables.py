@@ -62,6 +62,7 @@ class Constants:
 
     def __init__(self) -> None:
         self.raw: dict[str, str] = {}
+        self.enums: dict[str, int] = {}
         self.values: dict[str, int] = {**ELF_MACHINES, **EXTRA_ERRNO}
         for name in dir(errno):
             if name.startswith("E") and isinstance(getattr(errno, name), int):
@@ -87,6 +88,7 @@ class Constants:
             name, _, explicit = item.partition("=")
             value = c_int(explicit) if explicit else value + 1
             self.values[name.strip()] = value
+            self.enums[name.strip()] = value
 
     def resolve(self, expr: str, depth: int = 0) -> int | None:
         """Evaluate a constant expression of literals, names, |, <<, +, - and ()."""
@@ -152,6 +154,8 @@ def render_uapi(constants: Constants) -> str:
         value = constants.resolve(constants.raw[name])
         if value is not None:
             lines.append(f"{name} = {value}")
+    lines += ["", "# enum values of libaudit.h (machine types)"]
+    lines += [f"{name} = {value}" for name, value in sorted(constants.enums.items())]
     return "\n".join(lines) + "\n"
 
 
