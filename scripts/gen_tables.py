@@ -44,6 +44,54 @@ ELF_MACHINES = {
 }
 # errno names newer than Python's errno module knows (asm-generic/errno.h).
 EXTRA_ERRNO = {"EHWPOISON": 133}
+# Constants that auparse's tables name but no corpus header defines: socket families
+# (linux/socket.h), socketcall numbers (linux/net.h), ipc() calls (asm/ipc.h, as
+# interpret.c copies them), mount flags (linux/mount.h), personality flags
+# (linux/personality.h) and the auparse_type_t enum (auparse/auparse-defs.h, 4.x order).
+AF_NAMES = (
+    "AF_UNSPEC AF_LOCAL AF_INET AF_AX25 AF_IPX AF_APPLETALK AF_NETROM AF_BRIDGE AF_ATMPVC AF_X25 "
+    "AF_INET6 AF_ROSE AF_DECnet AF_NETBEUI AF_SECURITY AF_KEY AF_NETLINK AF_PACKET AF_ASH AF_ECONET "
+    "AF_ATMSVC AF_RDS AF_SNA AF_IRDA AF_PPPOX AF_WANPIPE AF_LLC AF_IB AF_MPLS AF_CAN AF_TIPC "
+    "AF_BLUETOOTH AF_IUCV AF_RXRPC AF_ISDN AF_PHONET AF_IEEE802154 AF_CAIF AF_ALG AF_NFC AF_VSOCK "
+    "AF_KCM AF_QIPCRTR AF_SMC AF_XDP AF_MCTP"
+).split()
+SOCKETCALLS = (
+    "SYS_SOCKET SYS_BIND SYS_CONNECT SYS_LISTEN SYS_ACCEPT SYS_GETSOCKNAME SYS_GETPEERNAME "
+    "SYS_SOCKETPAIR SYS_SEND SYS_RECV SYS_SENDTO SYS_RECVFROM SYS_SHUTDOWN SYS_SETSOCKOPT "
+    "SYS_GETSOCKOPT SYS_SENDMSG SYS_RECVMSG SYS_ACCEPT4 SYS_RECVMMSG SYS_SENDMMSG"
+).split()
+IPC_CALLS = {
+    "SEMOP": 1, "SEMGET": 2, "SEMCTL": 3, "SEMTIMEDOP": 4, "MSGSND": 11, "MSGRCV": 12,
+    "MSGGET": 13, "MSGCTL": 14, "SHMAT": 21, "SHMDT": 22, "SHMGET": 23, "SHMCTL": 24, "DIPC": 25,
+}
+MOUNT_FLAGS = {
+    "MS_RDONLY": 0, "MS_NOSUID": 1, "MS_NODEV": 2, "MS_NOEXEC": 3, "MS_SYNCHRONOUS": 4,
+    "MS_REMOUNT": 5, "MS_MANDLOCK": 6, "MS_DIRSYNC": 7, "MS_NOSYMFOLLOW": 8, "MS_NOATIME": 10,
+    "MS_NODIRATIME": 11, "MS_BIND": 12, "MS_MOVE": 13, "MS_REC": 14, "MS_SILENT": 15,
+    "MS_POSIXACL": 16, "MS_UNBINDABLE": 17, "MS_PRIVATE": 18, "MS_SLAVE": 19, "MS_SHARED": 20,
+    "MS_RELATIME": 21, "MS_KERNMOUNT": 22, "MS_I_VERSION": 23, "MS_STRICTATIME": 24,
+    "MS_LAZYTIME": 25, "MS_ACTIVE": 30, "MS_NOUSER": 31,
+}
+PERSONALITY_FLAGS = {
+    "UNAME26": 0x0020000, "ADDR_NO_RANDOMIZE": 0x0040000, "FDPIC_FUNCPTRS": 0x0080000,
+    "MMAP_PAGE_ZERO": 0x0100000, "ADDR_COMPAT_LAYOUT": 0x0200000, "READ_IMPLIES_EXEC": 0x0400000,
+    "ADDR_LIMIT_32BIT": 0x0800000, "SHORT_INODE": 0x1000000, "WHOLE_SECONDS": 0x2000000,
+    "STICKY_TIMEOUTS": 0x4000000, "ADDR_LIMIT_3GB": 0x8000000,
+}
+AUPARSE_TYPES = (
+    "UNCLASSIFIED UID GID SYSCALL ARCH EXIT ESCAPED PERM MODE SOCKADDR FLAGS PROMISC CAPABILITY "
+    "SUCCESS A0 A1 A2 A3 SIGNAL LIST TTY_DATA SESSION CAP_BITMAP NFPROTO ICMPTYPE PROTOCOL ADDR "
+    "PERSONALITY SECCOMP OFLAG MMAP MODE_SHORT MAC_LABEL PROCTITLE HOOK NETACTION MACPROTO "
+    "IOCTL_REQ ESCAPED_KEY ESCAPED_FILE FANOTIFY NLMCGRP RESOLVE TRUST FAN_TYPE FAN_INFO ERRNO"
+).split()
+LINUX_CONSTANTS = {
+    **{name: value for value, name in enumerate(AF_NAMES)},
+    **{name: value for value, name in enumerate(SOCKETCALLS, start=1)},
+    **IPC_CALLS,
+    **{name: 1 << bit for name, bit in MOUNT_FLAGS.items()},
+    **PERSONALITY_FLAGS,
+    **{f"AUPARSE_TYPE_{name}": value for value, name in enumerate(AUPARSE_TYPES)},
+}
 
 
 def c_int(text: str) -> int | None:
@@ -63,7 +111,7 @@ class Constants:
     def __init__(self) -> None:
         self.raw: dict[str, str] = {}
         self.enums: dict[str, int] = {}
-        self.values: dict[str, int] = {**ELF_MACHINES, **EXTRA_ERRNO}
+        self.values: dict[str, int] = {**ELF_MACHINES, **EXTRA_ERRNO, **LINUX_CONSTANTS}
         for name in dir(errno):
             if name.startswith("E") and isinstance(getattr(errno, name), int):
                 self.values[name] = getattr(errno, name)
