@@ -212,6 +212,8 @@ def generate() -> dict[Path, str]:
     """Every generated file and its content."""
     constants = Constants()
     files: dict[Path, str] = {OUT / "uapi.py": render_uapi(constants)}
+    auparse_types = [(value, f"AUPARSE_TYPE_{name}") for value, name in enumerate(AUPARSE_TYPES)]
+    files[OUT / "auparse" / "auparse_types.py"] = render_entries("auparse_type_t (auparse/auparse-defs.h)", auparse_types)
     for header in sorted(CORPUS_TABLES.glob("*.h")) + sorted((CORPUS_TABLES / "auparse").glob("*.h")):
         if header.name in UAPI_HEADERS:
             continue
