@@ -1,0 +1,112 @@
+"""What auparse knows about a record besides the field being interpreted.
+
+auparse fills a few record-level facts while splitting a record (``ellist.c``):
+the machine and syscall number (from ``arch``/``syscall`` at the 2nd/3rd field
+— or 11th/12th, where SECCOMP records put them), ``a0`` and ``a1`` (6th and 7th
+field), all counted from the first field including ``type`` (and shifted by one
+when the record starts with ``node``).  Positions, not names, decide: an ``a0``
+in an EXECVE record does not set it.  The ENRICHED section after ``\\x1d`` becomes
+a name→value map auparse prefers over its own interpretation.  :class:`RecordContext`
+carries exactly these facts so the interpreter needs no record class.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from c2audit.tables import machinetab, uapi
+
+from .cnum import c_int, strtoul, strtoull
+
+# audit_elf_to_machine: the AUDIT_ARCH_* each MACH_* stands for (lookup_table.c's elftab).
+_ELF_BY_MACHINE_NAME = {
+    "i386": uapi.AUDIT_ARCH_I386, "x86_64": uapi.AUDIT_ARCH_X86_64, "ppc64": uapi.AUDIT_ARCH_PPC64,
+    "ppc64le": uapi.AUDIT_ARCH_PPC64LE, "ppc": uapi.AUDIT_ARCH_PPC, "s390x": uapi.AUDIT_ARCH_S390X,
+    "s390": uapi.AUDIT_ARCH_S390, "arm": uapi.AUDIT_ARCH_ARM, "aarch64": uapi.AUDIT_ARCH_AARCH64,
+    "riscv32": uapi.AUDIT_ARCH_RISCV32, "riscv64": uapi.AUDIT_ARCH_RISCV64,
+}
+MACHINE_BY_ELF: dict[int, int] = {}
+for _key, _name in machinetab.ENTRIES:
+    if _name in _ELF_BY_MACHINE_NAME:
+        MACHINE_BY_ELF.setdefault(_ELF_BY_MACHINE_NAME[_name], int(_key))
+
+UNSET = -1
+CONVERSION_ERROR = -2
+
+
+def machine_of_arch(value: str) -> int:
+    """MACH_* of a hex ``arch=`` value: -1 unknown, -2 when it overflows."""
+    elf, erange = strtoul(value, 16)
+    if erange:
+        return CONVERSION_ERROR
+    return MACHINE_BY_ELF.get(elf & 0xFFFFFFFF, UNSET)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordContext:
+    """Record-level facts auparse uses to interpret one field of the record.
+
+    ``machine`` is a MACH_* number (-1 unset), ``syscall`` the syscall number
+    (-1 unset), ``a0``/``a1`` the SYSCALL arguments as unsigned 64-bit numbers,
+    ``cwd`` the event's CWD (only ``interpret_realpath`` uses it) and
+    ``enriched`` the lower-cased names and values of the record's ENRICHED part.
+    """
+
+    record_type: int
+    machine: int = UNSET
+    syscall: int = UNSET
+    a0: int = 0
+    a1: int = 0
+    cwd: str | None = None
+    enriched: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_fields(
+        cls,
+        record_type: int,
+        fields: Sequence[tuple[str, str]],
+        enriched: str | None = None,
+        cwd: str | None = None,
+    ) -> RecordContext:
+        """Build the context the way auparse's record splitter does.
+
+        ``fields`` are the record's (name, value) pairs as auparse lists them:
+        ``node`` and ``type`` included, ``msg=audit(...)`` excluded.
+        ``enriched`` is the raw text after the ``\\x1d`` separator, if any.
+        """
+        machine, syscall, a0, a1 = UNSET, UNSET, 0, 0
+        offset = 1 if fields and fields[0][0] == "node" else 0
+        for position, (name, value) in enumerate(fields[: 12 + offset], start=1):
+            index = position - offset
+            if (index == 2 or index == 11) and name == "arch":
+                machine = machine_of_arch(value)
+            elif (index == 3 or index == 12) and name == "syscall":
+                number, erange = strtoul(value, 10)
+                syscall = UNSET if erange else c_int(number)
+            elif index == 6 and name == "a0":
+                number, erange = strtoull(value, 16)
+                a0 = (1 << 64) - 1 if erange else number
+            elif index == 7 and name == "a1":
+                number, erange = strtoull(value, 16)
+                a1 = (1 << 64) - 1 if erange else number
+        return cls(record_type, machine, syscall, a0, a1, cwd, parse_enriched(enriched) if enriched else {})
+
+
+def parse_enriched(text: str) -> dict[str, str]:
+    """The ENRICHED part as auparse's ``load_interpretation_list`` reads it.
+
+    Space-separated ``NAME=value`` items, names lower-cased, first occurrence
+    wins; a part starting ``SADDR=`` holds one sockaddr whose value (with its
+    spaces) runs from ``{`` to the end of the text.
+    """
+    if text.startswith("SADDR="):
+        brace = text.find("{", 6)
+        if brace >= 0 and text.find("}", brace) >= 0:
+            return {"saddr": text[brace:]}
+        return {}
+    result: dict[str, str] = {}
+    for item in text.split(" "):
+        name, sep, value = item.partition("=")
+        if sep:
+            result.setdefault(name.lower(), value)
+    return result
