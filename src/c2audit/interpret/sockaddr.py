@@ -65,7 +65,8 @@ def _family_details(family: int, data: bytes, length: int) -> str:
         call = data[2:9]
         return "call=" + call.decode("utf-8", "surrogateescape")
     if family == AF_ATMPVC:
-        return f"int={struct.unpack_from('<h', data, 2)[0]}"
+        # struct atm_pvc is 4-byte aligned inside sockaddr_atmpvc: itf sits at offset 4
+        return f"int={struct.unpack_from('<h', data, 4)[0]}"
     if family == AF_X25:
         return "laddr=" + _c_chars(data[2:17])
     if family == AF_INET6:
