@@ -1,0 +1,459 @@
+"""Audit records: one log line or one kernel message becomes a :class:`Record`.
+
+A record is ``[node=N ]type=T msg=audit(SEC.MILLI:SERIAL): k=v k=v …`` with an
+optional ENRICHED part after ``\\x1d`` (auditd's ``log_format = ENRICHED``).
+Parsing is split in two on purpose:
+
+* the **header** (node, type, timestamp, serial) is matched eagerly by one
+  regular expression, because grouping needs it for every record;
+* the **fields** are split on first access (:attr:`Record.fields`), because
+  many consumers (``--format raw``, searches that stop at the header, events
+  thrown away by a filter) never look at them.
+
+The field split is libauparse's own (``auparse/ellist.c:parse_up_record`` as
+shipped in audit 3.0.9, checked against the real library by
+``tests/test_records_auparse.py``), so the ``c2audit.auparse`` drop-in, the
+interpreter and every encoder see exactly the fields auparse shows:
+
+* the line is cut on single spaces; a token without ``=`` is dropped (a quoted
+  value containing a space is therefore cut, as auparse cuts it);
+* ``node`` and ``type`` are the first fields, ``msg=audit(…):`` is not a field;
+* ``msg='`` opening a user-space record's nested text is peeled off, so the
+  nested ``k=v`` pairs become fields of the record;
+* a name loses a leading ``(``; a value loses one trailing ``:``, then ``,``,
+  then ``'``, then ``)`` (unless it is ``(none)``/``(null)``);
+* an empty value (``k=``) is dropped;
+* ``key`` is split into one ``key`` field per ``\\x01``-separated rule key when
+  hex-encoded, each re-quoted (or re-hexed when it holds unprintable bytes); a
+  hex key that does not decode gives the value ``None``;
+* SELinux ``AVC``/``USER_AVC`` text ``avc:  denied  { read write } for …``
+  yields ``seresult=denied`` and ``seperms=read,write`` where auparse finds them.
+
+Values stay exactly as written (quotes and hex included): :func:`decode_value`
+decodes one on demand.  Every malformed line raises :class:`RecordError`
+carrying the raw text and its position; nothing here does I/O.
+"""
+from __future__ import annotations
+
+import re
+from itertools import compress, repeat
+from operator import itemgetter
+
+from c2audit.tables import msg_typetab, uapi
+
+UNKNOWN_TYPE = -1
+"""Record type of a ``type=`` name no table knows (libaudit returns -1 too)."""
+
+TYPE_BY_NAME: dict[str, int] = {name: int(number) for number, name in msg_typetab.ENTRIES}
+NAME_BY_TYPE: dict[int, str] = {}
+for _number, _name in msg_typetab.ENTRIES:
+    NAME_BY_TYPE.setdefault(int(_number), _name)
+
+ENRICHED_SEPARATOR = "\x1d"  # AUDIT_INTERP_SEPARATOR
+KEY_SEPARATOR = b"\x01"  # AUDIT_KEY_SEPARATOR: several rule keys in one key= value
+
+# Single spaces separate tokens (auparse uses strtok(" ")); numbers are bounded
+# so that a hostile line cannot make int() chew on thousands of digits.
+_HEADER = re.compile(
+    r"(?:node=([^ ]+) +)?type=([^ ]+) +msg=audit\(([0-9]{1,20})\.([0-9]{1,20}):([0-9]{1,20})\):"
+)
+_UNKNOWN_TYPE = re.compile(r"UNKNOWN\[([0-9]{1,10})\]")
+_HEX_PREFIX = re.compile(r"[0-9A-Fa-f]*")
+_HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
+_TRAILING = frozenset(":,')")
+_TRAILING_MARKS = tuple(_TRAILING)
+_THIRD = itemgetter(2)
+_FIRST_AND_THIRD = itemgetter(0, 2)
+_AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
+_AVC_PERMS_LIMIT = 256  # auparse's tmpctx[256]: longer permission lists abort the split
+
+
+class RecordError(ValueError):
+    """A line or kernel message that is not an audit record.
+
+    Carries the reason, the raw text and where it came from, so an edge can
+    count it, report ``file:line`` and carry on.
+    """
+
+    def __init__(self, reason: str, text: str, filename: str | None = None, line: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.text = text
+        self.filename = filename
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"{self.filename or '-'}:{self.line}: " if self.line else ""
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "…"
+        return f"{where}{self.reason}: {shown!r}"
+
+
+class Record:
+    """One audit record: header parsed, fields split on first use.
+
+    ``text`` is the record as auparse keeps it (the line without its newline and
+    without the ENRICHED part); ``enriched`` is the text after ``\\x1d`` or
+    ``None``.  ``type_text`` is the type as written (``SYSCALL``,
+    ``UNKNOWN[1420]``); ``type`` its number (:data:`UNKNOWN_TYPE` when no table
+    knows the name).  ``filename``/``line`` say where the record came from
+    (``None``/0 for a kernel message); ``body_start`` is the offset in ``text``
+    just past the ``msg=audit(…):`` header.
+    """
+
+    __slots__ = (
+        "type", "type_text", "node", "sec", "milli", "serial",
+        "text", "enriched", "filename", "line", "body_start", "_fields",
+    )
+
+    def __init__(
+        self,
+        type: int,
+        type_text: str,
+        node: str | None,
+        sec: int,
+        milli: int,
+        serial: int,
+        text: str,
+        enriched: str | None = None,
+        filename: str | None = None,
+        line: int = 0,
+        body_start: int = 0,
+    ) -> None:
+        self.type = type
+        self.type_text = type_text
+        self.node = node
+        self.sec = sec
+        self.milli = milli
+        self.serial = serial
+        self.text = text
+        self.enriched = enriched
+        self.filename = filename
+        self.line = line
+        self.body_start = body_start
+        self._fields: list[tuple[str, str | None]] | None = None
+
+    @property
+    def fields(self) -> list[tuple[str, str | None]]:
+        """(name, raw value) pairs in auparse's order, repeated names kept.
+
+        ``node`` (when present) and ``type`` come first, as auparse lists them.
+        A value is ``None`` only for a ``key`` auparse cannot decode.
+        """
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = split_fields(self.text, self.type, self.node is not None, self.body_start)
+        return fields
+
+    @property
+    def data_fields(self) -> list[tuple[str, str | None]]:
+        """:attr:`fields` without the leading ``node``/``type`` pair(s)."""
+        return self.fields[2 if self.node is not None else 1:]
+
+    @property
+    def type_name(self) -> str:
+        """Canonical name of the type: the table's name, else ``UNKNOWN[n]``, else as written."""
+        if self.type == UNKNOWN_TYPE:
+            return self.type_text
+        return type_name(self.type)
+
+    @property
+    def event_key(self) -> tuple[str | None, int, int, int]:
+        """What identifies the record's event: (node, sec, milli, serial)."""
+        return (self.node, self.sec, self.milli, self.serial)
+
+    @property
+    def raw(self) -> str:
+        """The record exactly as read: text plus the ENRICHED part, if any."""
+        if self.enriched is None:
+            return self.text
+        return f"{self.text}{ENRICHED_SEPARATOR}{self.enriched}"
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Raw value of the first field called ``name``."""
+        for field_name, value in self.fields:
+            if field_name == name:
+                return value
+        return default
+
+    def get_all(self, name: str) -> list[str | None]:
+        """Raw values of every field called ``name``, in order."""
+        return [value for field_name, value in self.fields if field_name == name]
+
+    def __repr__(self) -> str:
+        where = f" {self.filename or '-'}:{self.line}" if self.line else ""
+        node = f"node={self.node} " if self.node is not None else ""
+        return f"<Record {node}{self.type_text} {self.sec}.{self.milli:03d}:{self.serial}{where}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        return (self.text, self.enriched, self.type, self.filename, self.line) == (
+            other.text, other.enriched, other.type, other.filename, other.line)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside: not hashable
+
+
+def type_name(number: int) -> str:
+    """The name of a record type number, ``UNKNOWN[n]`` when no table knows it."""
+    name = NAME_BY_TYPE.get(number)
+    return name if name is not None else f"UNKNOWN[{number}]"
+
+
+def type_number(text: str) -> int:
+    """The number of a ``type=`` value as libaudit reads it (names case-insensitively)."""
+    number = TYPE_BY_NAME.get(text)
+    if number is not None:
+        return number
+    match = _UNKNOWN_TYPE.fullmatch(text)
+    if match:
+        return int(match.group(1))
+    if text.isascii() and text.isdigit() and len(text) <= 10:
+        return int(text)
+    return TYPE_BY_NAME.get(text.upper(), UNKNOWN_TYPE)
+
+
+def parse_line(line: str, filename: str | None = None, line_number: int = 0) -> Record:
+    """Parse one log line (without its newline) into a :class:`Record`.
+
+    Raises :class:`RecordError` when the line has no ``type=… msg=audit(…):``
+    header.  The fields are not split here (see :attr:`Record.fields`).
+    """
+    match = _HEADER.match(line)
+    if match is None:
+        raise RecordError(_why_not_a_record(line), line, filename, line_number)
+    node, type_text, sec, milli, serial = match.groups()
+    number = TYPE_BY_NAME.get(type_text)
+    if number is None:
+        number = type_number(type_text)
+    end = match.end()
+    cut = line.find(ENRICHED_SEPARATOR, end)
+    if cut < 0:
+        return Record(number, type_text, node, int(sec), int(milli), int(serial),
+                      line, None, filename, line_number, end)
+    return Record(number, type_text, node, int(sec), int(milli), int(serial),
+                  line[:cut], line[cut + 1:], filename, line_number, end)
+
+
+def parse_netlink(msg_type: int, payload: bytes | str, node: str | None = None) -> Record:
+    """Parse a kernel message (its netlink type and ``audit(…): …`` payload).
+
+    The record's text is the line auditd would write for it
+    (``[node=N ]type=NAME msg=audit(…): …``), so a daemon can log ``text`` as is.
+    """
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", "surrogateescape")
+    payload = payload.rstrip("\x00\n")
+    prefix = f"node={node} " if node is not None else ""
+    text = f"{prefix}type={type_name(msg_type)} msg={payload}"
+    try:
+        record = parse_line(text)
+    except RecordError as error:
+        raise RecordError(f"kernel message type {msg_type}: {error.reason}", payload) from None
+    record.type = msg_type
+    return record
+
+
+def _why_not_a_record(line: str) -> str:
+    if not line.strip():
+        return "blank line"
+    if "type=" not in line:
+        return "no type= field"
+    if "msg=audit(" not in line:
+        return "no msg=audit(...) timestamp"
+    return "malformed audit header (expected '[node=N ]type=T msg=audit(SEC.MILLI:SERIAL):')"
+
+
+def split_fields(
+    text: str, record_type: int, has_node: bool, body_start: int = 0
+) -> list[tuple[str, str | None]]:
+    """Split a record's text into (name, raw value) pairs exactly as libauparse does.
+
+    ``text`` excludes the ENRICHED part; ``has_node`` says whether the record
+    starts with ``node=`` (AVC fields without names are found by position);
+    ``body_start``, when given, is where the ``msg=audit(…):`` header ends.
+    Plain kernel and user records take a fast path of C-level string
+    operations; records with any of auparse's special cases take the full
+    token-by-token walk.
+    """
+    if body_start and record_type not in _AVC_TYPES:
+        body = text[body_start:]
+        if body[:1] in (" ", "") and "msg=" not in body and " (" not in body and "  " not in body:
+            fields = _split_plain(text, body_start, body)
+            if fields is not None:
+                return fields
+    return _split_tokens(text, record_type, has_node)
+
+
+def _split_plain(text: str, body_start: int, body: str) -> list[tuple[str, str | None]] | None:
+    """The common case, in C-level passes: every token ``name=value``, single spaces.
+
+    Returns ``None`` when a token lacks ``=`` or a value (the token walk then
+    decides); fixes up only the values ending in a mark auparse strips and
+    the ``key`` fields auparse rewrites.
+    """
+    parts = [token.partition("=") for token in text[:body_start].split(" ")]
+    del parts[-1]  # msg=audit(...): is the header, not a field
+    parts += [token.partition("=") for token in body[1:].split(" ")] if body else ()
+    values = list(map(_THIRD, parts))
+    if "" in values:
+        return None
+    fields: list[tuple[str, str | None]] = list(map(_FIRST_AND_THIRD, parts))
+    for index in compress(range(len(values)), map(str.endswith, values, repeat(_TRAILING_MARKS))):
+        name, value = fields[index]
+        fields[index] = (name, _strip_trailing(value))
+    if "key=" in body:
+        fields = _virtual_keys(fields)
+    return fields
+
+
+def _virtual_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Replace hex-encoded ``key`` fields by auparse's one-field-per-key form."""
+    result: list[tuple[str, str | None]] | None = None
+    for index, (name, value) in enumerate(fields):
+        if name == "key" and value and value[0] not in "\"(":
+            if result is None:
+                result = fields[:index]
+            _append_keys(value, result)
+        elif result is not None:
+            result.append((name, value))
+    return fields if result is None else result
+
+
+def _split_tokens(text: str, record_type: int, has_node: bool) -> list[tuple[str, str | None]]:
+    """auparse's token walk (``parse_up_record``), every special case included."""
+    fields: list[tuple[str, str | None]] = []
+    append = fields.append
+    avc = record_type in _AVC_TYPES
+    offset = 1 if has_node else 0
+    tokens = text.split(" ")
+    count = len(tokens)
+    index = 0
+    while index < count:
+        token = tokens[index]
+        index += 1
+        if not token:
+            continue
+        equals = token.find("=")
+        if equals < 0:
+            if avc:
+                index = _avc_token(token, tokens, index, fields, offset)
+                if index < 0:
+                    break
+            continue
+        if token[0] == "m" and token.startswith("msg="):
+            opening = token[4:5]
+            if opening == "a":  # msg=audit(...): is the header, not a field
+                continue
+            if opening == "'":  # user-space record: its nested text holds the fields
+                token = token[5:]
+                equals = token.find("=")
+                if equals < 0:
+                    continue
+        value = token[equals + 1:]
+        if not value:
+            continue
+        name = token[:equals]
+        if name[:1] == "(":
+            name = name[1:]
+        if value[-1] in _TRAILING:
+            value = _strip_trailing(value)
+        if name == "key":
+            _append_keys(value, fields)
+        else:
+            append((name, value))
+    return fields
+
+
+def _strip_trailing(value: str) -> str:
+    """auparse's trailing punctuation removal: one each of ``:`` ``,`` ``'`` ``)``, in that order."""
+    for mark in ":,'":
+        if value[-1:] == mark:
+            value = value[:-1]
+    if value[-1:] == ")" and value != "(none)" and value != "(null)":
+        value = value[:-1]
+    return value
+
+
+def _avc_token(
+    token: str, tokens: list[str], index: int, fields: list[tuple[str, str | None]], offset: int
+) -> int:
+    """Handle a token without ``=`` in an AVC record; return where to continue (-1: stop)."""
+    filled = len(fields)
+    if filled == 1 + offset:
+        if not token.startswith("avc"):
+            fields.append(("seresult", token))
+        return index
+    if filled == 2 + offset and token[0] == "{":
+        perms: list[str] = []
+        total = 0
+        count = len(tokens)
+        while index < count:
+            perm = tokens[index]
+            index += 1
+            if not perm:
+                continue
+            if perm[0] == "}":
+                break
+            if len(perm) + 1 >= _AVC_PERMS_LIMIT - total:
+                return -1  # auparse gives up on the rest of the record
+            total += len(perm) + (1 if perms else 0)
+            perms.append(perm)
+        fields.append(("seperms", ",".join(perms)))
+    return index
+
+
+def _append_keys(value: str, fields: list[tuple[str, str | None]]) -> None:
+    """auparse's virtual ``key`` fields: one per rule key of a hex-encoded key list."""
+    if value[0] == '"' or value[0] == "(":
+        fields.append(("key", value))
+        return
+    decoded = _auparse_unhex(value)
+    if decoded is None:
+        fields.append(("key", None))
+        return
+    for key in decoded.split(KEY_SEPARATOR):
+        if key:
+            fields.append(("key", _auparse_escape(key)))
+
+
+def _auparse_unhex(value: str) -> bytes | None:
+    """``au_unescape`` on a hex value: the leading hex digits decoded, up to a NUL byte.
+
+    Fewer than two hex digits give ``None``; an odd last digit is paired with 0.
+    """
+    digits = _HEX_PREFIX.match(value)
+    hexits = digits.group() if digits else ""
+    if len(hexits) < 2:
+        return None
+    if len(hexits) % 2:
+        hexits += "0"
+    decoded = bytes.fromhex(hexits)
+    nul = decoded.find(b"\x00")
+    return decoded if nul < 0 else decoded[:nul]
+
+
+def _auparse_escape(key: bytes) -> str:
+    """auparse's ``escape``: quote a printable key, hex-encode any other."""
+    if any(byte == 0x22 or byte < 0x21 or byte > 0x7F for byte in key):
+        return key.hex().upper()
+    return f'"{key.decode("ascii")}"'
+
+
+def is_hex_encoded(raw: str) -> bool:
+    """True when ``raw`` is the kernel's hex encoding of an untrusted string."""
+    return _HEX_VALUE.fullmatch(raw) is not None
+
+
+def decode_value(raw: str | None) -> bytes | None:
+    """The bytes an untrusted-string value stands for.
+
+    ``"text"`` gives ``text``; even-length upper-case hex gives the decoded bytes;
+    ``(null)``/``(none)`` give ``None``; anything else is returned as written.
+    """
+    if raw is None or raw == "(null)" or raw == "(none)":
+        return None
+    if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
+        return raw[1:-1].encode("utf-8", "surrogateescape")
+    if _HEX_VALUE.fullmatch(raw):
+        return bytes.fromhex(raw)
+    return raw.encode("utf-8", "surrogateescape")
