@@ -1,0 +1,113 @@
+"""The reader thread: drains the daemon's netlink socket and nothing else.
+
+It only ever receives: one ``recvfrom_into`` per datagram into one
+preallocated buffer while records flow, a ``poll`` only when the socket is
+empty.  Records go to the writer in batches (up to ``BATCH_RECORDS`` records
+or ``BATCH_BYTES`` bytes, or whatever was there when the socket ran dry).  It
+never sends a request (``claim_drain_thread`` makes that an error: in blocking
+mode the kernel would put the sender to sleep with the producers it is
+blocking) and never waits on the disk -- only on the bounded hand-off, which
+fills when the writer is behind and is the point where the kernel's own
+backpressure takes over.
+
+``halt()`` is the halt-equivalent of ``disk_full_action = halt`` (and
+``single``): the reader stops draining and shrinks the socket's receive buffer
+so the kernel notices at once; ``resume()`` restores both.  ``stop()`` drains
+what is left (the daemon unregisters first, so nothing new arrives) and ends.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+
+from c2audit import netlink
+from c2audit.daemon.channel import Batch, Channel
+from c2audit.daemon.state import ReaderCounters
+from c2audit.kernel import NETLINK_AUDIT, RECV_BUFFER_SIZE, AuditSocket, set_receive_buffer
+
+BATCH_RECORDS = 1024
+BATCH_BYTES = 1 << 20
+IDLE_WAIT = 0.5  # seconds an idle reader waits before checking stop/halt
+HALTED_RCVBUF = 4096  # the kernel clamps this to its minimum
+
+
+class Reader(threading.Thread):
+    def __init__(self, sock: AuditSocket, channel: Channel, counters: ReaderCounters, rcvbuf: int):
+        super().__init__(name="c2audit-reader", daemon=True)
+        self.sock, self.channel, self.counters, self.rcvbuf = sock, channel, counters, rcvbuf
+        self._stopping = threading.Event()
+        self._draining = threading.Event()
+        self._draining.set()
+        self.exception: BaseException | None = None
+
+    # -- called from other threads ------------------------------------------
+
+    def halt(self) -> None:
+        """Stop draining; the kernel's backlog and failure mode take over."""
+        self._draining.clear()
+        self._resize(HALTED_RCVBUF)
+
+    def resume(self) -> None:
+        self._resize(self.rcvbuf)
+        self._draining.set()
+
+    @property
+    def halted(self) -> bool:
+        return not self._draining.is_set()
+
+    def stop(self) -> None:
+        """Drain what is queued, then end (call after unregistering, so nothing new comes)."""
+        self._stopping.set()
+        self._draining.set()
+
+    def _resize(self, size: int) -> None:
+        # A second descriptor for the same socket: the reader keeps using its own.
+        with socket.fromfd(self.sock.fileno(), socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as twin:
+            set_receive_buffer(twin, size)
+
+    # -- the thread ----------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            self.sock.claim_drain_thread()
+            self._loop()
+        except BaseException as exc:  # noqa: BLE001 - reported by the daemon, which then stops
+            self.exception = exc
+
+    def _loop(self) -> None:
+        view = memoryview(bytearray(RECV_BUFFER_SIZE))
+        recv, counters, put = self.sock.recv_into, self.counters, self.channel.put_batch
+        while True:
+            if not self._draining.is_set():
+                self._draining.wait(IDLE_WAIT)
+                continue
+            size = recv(view, IDLE_WAIT)
+            if not size:
+                if self._stopping.is_set():
+                    return
+                continue
+            batch: Batch = []
+            batch_bytes = 0
+            while size:
+                batch_bytes += size
+                self._take(view, size, batch)
+                if len(batch) >= BATCH_RECORDS or batch_bytes >= BATCH_BYTES:
+                    break
+                size = recv(view, 0)
+            counters.records_received += len(batch)
+            counters.bytes_received += batch_bytes
+            counters.enobufs = self.sock.overruns
+            if batch:
+                counters.batches += 1
+                if put(batch):
+                    counters.queue_full_waits += 1
+
+    def _take(self, view: memoryview, size: int, batch: Batch) -> None:
+        if size < netlink.NLMSG_HDRLEN:
+            self.counters.malformed += 1
+            return
+        msg_type, payload = netlink.record_of(view[:size])
+        if netlink.is_record(msg_type):
+            batch.append((msg_type, bytes(payload)))
+        else:
+            self.counters.control_messages += 1
