@@ -16,6 +16,7 @@ import pytest
 from c2audit.interpret import (
     EscapeMode,
     FieldType,
+    Interpreter,
     RecordContext,
     StaticLookups,
     enrichment,
@@ -289,3 +290,24 @@ def test_enrichment_encodes_unsafe_names_and_skips_plain_records() -> None:
     assert enrichment(raw, fields, context, lookups) == '\x1dUID="root" OLD-AUID="unset" AUID=612062'
     cwd = 'type=CWD msg=audit(1:2): cwd="/root"'
     assert enrichment(cwd, split_record(cwd)[1], RecordContext(uapi.AUDIT_CWD), lookups) == ""
+
+
+def test_realpath_resolves_names_against_cwd_and_cache_keeps_them_apart() -> None:
+    plain = RecordContext(uapi.AUDIT_PATH)
+    with_cwd = RecordContext(uapi.AUDIT_PATH, cwd='"/home/bob"')
+    assert interpret("name", '"../etc/passwd"', plain, LOOKUPS) == "../etc/passwd"
+    assert interpret("name", '"../etc/passwd"', with_cwd, LOOKUPS) == "/home/etc/passwd"
+    assert interpret("name", '"/a/./b//c"', with_cwd, LOOKUPS) == "/a/./b//c"  # absolute without ".."
+    assert interpret("name", '"/a/b/../c"', with_cwd, LOOKUPS) == "/a/c"
+
+
+def test_interpreter_flush_forgets_names() -> None:
+    users = {1000: "alice"}
+    interpreter = Interpreter(StaticLookups(users=users))
+    context = RecordContext(uapi.AUDIT_LOGIN)
+    assert interpreter.interpret("uid", "1000", context) == "alice"
+    users[1000] = "bob"  # StaticLookups copied the mapping: the cache is what we test
+    interpreter.lookups = StaticLookups(users=users)
+    assert interpreter.interpret("uid", "1000", context) == "alice"
+    interpreter.flush()
+    assert interpreter.interpret("uid", "1000", context) == "bob"

@@ -7,6 +7,7 @@ group names, ``/etc/protocols``, the host architecture)::
     ctx = RecordContext.from_fields(record_type, fields, enriched_text)
     field_type("uid", "0", record_type)          # -> FieldType.UID (get_field_type)
     interpret("syscall", "59", ctx)              # -> "execve"
+    Interpreter(lookups, EscapeMode.TTY).interpret(name, value, ctx)   # per-parser caches
     enrichment(raw_line, fields, ctx)            # -> '\\x1dARCH=x86_64 SYSCALL=execve UID="root" …'
 
 Modules: :mod:`.types` (name → type), :mod:`.context` (record facts),
@@ -17,7 +18,7 @@ proctitle, TTY data, escaping), :mod:`.names` (lookups), :mod:`.enrich`
 """
 from .context import RecordContext, parse_enriched
 from .encoded import EscapeMode
-from .engine import default_lookups, interpret
+from .engine import Interpreter, default_lookups, interpret
 from .enrich import INTERP_SEPARATOR, enrichment
 from .names import Lookups, StaticLookups, SystemLookups
 from .types import FieldType, field_type
@@ -26,6 +27,7 @@ __all__ = [
     "INTERP_SEPARATOR",
     "EscapeMode",
     "FieldType",
+    "Interpreter",
     "Lookups",
     "RecordContext",
     "StaticLookups",
