@@ -47,6 +47,12 @@ def created_directories(text: str) -> set[str]:
     return {path.rstrip("/") for path in re.findall(rf"({TEST_ROOT}/\S*/)(?=\s|$)", text)}
 
 
+def golden_environment(text: str, machine: str = "x86_64") -> Environment:
+    """The host go-libaudit's generator ran on, as far as compiling ``text`` can tell."""
+    directories = created_directories(text)
+    return Environment(machine=machine, is_dir=directories.__contains__)
+
+
 def golden_machine(golden_text: str) -> str:
     """The machine the golden file was captured on (its ``uname -a`` header)."""
     return re.search(r"^# Linux .* (\S+) GNU/Linux", golden_text, re.M).group(1)
@@ -55,13 +61,14 @@ def golden_machine(golden_text: str) -> str:
 def golden_rules(corpus: Path) -> list[tuple[str, dict]]:
     cases = []
     for path in sorted(golden_dir(corpus).glob("*.rules.golden.yml")):
-        cases += [(path.name.removesuffix(".golden.yml"), entry) for entry in yaml.safe_load(path.read_text())["rules"]]
+        name = path.name.removesuffix(".golden.yml")
+        cases += [(name, entry) for entry in yaml.safe_load(path.read_text())["rules"]]
     return cases
 
 
 @contextmanager
 def golden_directories(directories: set[str]) -> Iterator[None]:
-    """Create the directories a golden file watches: auditctl (and we) stat a watch, a directory is AUDIT_DIR."""
+    """Create the directories a golden file watches (a watched directory compiles to AUDIT_DIR)."""
     fresh = not os.path.exists(TEST_ROOT)
     if not fresh and not all(os.path.isdir(d) for d in directories):
         pytest.skip(f"{TEST_ROOT} exists and is not ours to fill")
@@ -74,9 +81,9 @@ def golden_directories(directories: set[str]) -> Iterator[None]:
             shutil.rmtree(TEST_ROOT, ignore_errors=True)
 
 
-RULE_FILES = ["01-file-watch-spaces.rules", "20-dont-audit.rules", "22-ignore-chrony.rules", "30-nispom.rules",
-              "30-pci-dss-v31.rules", "32-power-abuse.rules", "41-containers.rules", "43-module-load.rules",
-              "70-einval.rules"]
+RULE_FILES = ["01-file-watch-spaces.rules", "20-dont-audit.rules", "22-ignore-chrony.rules",
+              "30-nispom.rules", "30-pci-dss-v31.rules", "32-power-abuse.rules", "41-containers.rules",
+              "43-module-load.rules", "70-einval.rules"]
 
 
 def test_every_golden_file_is_covered(corpus: Path) -> None:
@@ -115,10 +122,8 @@ def test_rule_data_yml_is_what_auditctl_sends(corpus: Path) -> None:
 def test_golden_flags_compile_to_the_golden_bytes_too(corpus: Path) -> None:
     """The rewritten rule text in each golden entry, compiled line by line, gives its bytes."""
     for name, entry in golden_rules(corpus):
-        directories = created_directories(entry["flags"])
         machine = "aarch64" if name.startswith("01-") else "x86_64"
-        environment = Environment(machine=machine, is_dir=lambda path, d=directories: path in d)
-        compiled = compile_rules_text(entry["flags"], environment=environment)
+        compiled = compile_rules_text(entry["flags"], environment=golden_environment(entry["flags"], machine))
         assert not compiled.errors, compiled.errors
         assert kernel_form(compiled.rules[0].data) == entry["bytes"], entry["flags"]
 
@@ -137,8 +142,7 @@ def test_decompile_golden_bytes_prints_what_auditctl_l_printed(corpus: Path) -> 
 
 def test_decompile_of_compiled_rules_prints_what_auditctl_l_printed() -> None:
     for listing in listing_fixture():
-        directories = created_directories(listing["rule"])
-        environment = Environment(is_dir=lambda path, d=directories: path in d)
+        environment = golden_environment(listing["rule"])
         compiled = compile_rules_text(listing["rule"], environment=environment).rules[0]
         assert decompile(compiled.data) == listing["auditctl_l"]
 
@@ -146,7 +150,9 @@ def test_decompile_of_compiled_rules_prints_what_auditctl_l_printed() -> None:
 def _make_paths(words: list[str]) -> None:
     """Create the watched paths of a rule as go-libaudit's generator did."""
     for previous, word in zip(["", *words], words, strict=False):
-        path = word if previous == "-w" else word.partition("=")[2] if word.startswith(("dir=", "path=")) else ""
+        path = word if previous == "-w" else ""
+        if word.startswith(("dir=", "path=")):
+            path = word.partition("=")[2]
         if not path.startswith(TEST_ROOT):
             continue
         if path.endswith("/"):
@@ -188,8 +194,8 @@ def test_live_auditctl_lists_golden_rules_as_we_decompile_them(corpus: Path, ker
                 assert len(listed) == 1
                 captured.append({"file": name, "rule": entry["flags"], "auditctl_l": text.rstrip("\n")})
                 assert decompile(listed[0]) == text.rstrip("\n")
-                ours = compile_rules_text(entry["flags"], environment=Environment(
-                    is_dir=lambda path, d=created_directories(entry["flags"]): path in d)).rules[0]
+                environment = golden_environment(entry["flags"])
+                ours = compile_rules_text(entry["flags"], environment=environment).rules[0]
                 assert kernel_form(ours.data) == listed[0] + b"\0" * (-len(listed[0]) % 4)
         finally:
             shutil.rmtree(TEST_ROOT, ignore_errors=True)

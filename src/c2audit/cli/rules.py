@@ -26,11 +26,13 @@ from c2audit.rules.syscalls import machine_of
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="c2audit rules", description="compile, check and assemble audit rules")
+    parser = argparse.ArgumentParser(prog="c2audit rules",
+                                     description="compile, check and assemble audit rules")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compile_ = commands.add_parser("compile", help="compile rule files to audit_rule_data bytes")
     compile_.add_argument("files", nargs="+", metavar="FILE", help="rule files in auditctl syntax")
-    compile_.add_argument("--json", action="store_true", help="print a JSON array, one object per kernel rule")
+    compile_.add_argument("--json", action="store_true",
+                          help="print a JSON array, one object per kernel rule")
     compile_.add_argument("-c", dest="continue_", action="store_true",
                           help="keep the good rules of a file that has bad lines")
     compile_.add_argument("--machine", help="the machine to compile for (default: this one, as uname -m)")
@@ -80,8 +82,8 @@ def compile_command(args: argparse.Namespace) -> int:
             report(error, "error")
         if compiled.errors:
             status = 1
-            print(f"{path}: {len(compiled.errors)} bad line(s): "
-                  f"{'kept the good rules (-c)' if args.continue_ else 'refused the whole file'}", file=sys.stderr)
+            outcome = "kept the good rules (-c)" if args.continue_ else "refused the whole file"
+            print(f"{path}: {len(compiled.errors)} bad line(s): {outcome}", file=sys.stderr)
             if not args.continue_:
                 continue
         kept.append(compiled)
