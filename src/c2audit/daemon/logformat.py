@@ -157,7 +157,7 @@ def reconfigure_text(sender: Sender | None, ok: bool) -> str:
     return f"op=reconfigure state=no-change {_who(sender)} res=failed"
 
 
-def lost_text(source: str, lost: int, total: int, reason: str, **context: int) -> str:
+def lost_text(source: str, reason: str, lost: int, total: int, **context: int) -> str:
     """c2audit's loss record (``DAEMON_ERR``): ``lost`` events since the last one, ``total`` so far.
 
     ``source`` is ``kernel`` (the kernel's ``lost`` counter rose) or ``daemon``

@@ -335,6 +335,9 @@ class Writer(threading.Thread):
                 self._on_halt(self.policy.halted or "halt")
 
     def _rotate(self, shift: bool) -> None:
+        if not shift and self.config.num_logs < 2:
+            self.notifier.alert("Log rotation disabled (num_logs < 2), skipping")
+            return
         self.counters.writer.rotations += 1
         try:
             with self._lock:
