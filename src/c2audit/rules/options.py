@@ -10,6 +10,7 @@ later as "parameter passed without an option given".
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from c2audit.rules.errors import OptionError
@@ -37,33 +38,28 @@ class Option:
     value_token: Token | None  # the word (or part of it) holding the value
 
 
-@dataclass(frozen=True)
-class OptionList:
-    options: tuple[Option, ...]
-    operands: tuple[Token, ...]  # words that belong to no option
+def iter_options(line: SourceLine) -> Iterator[Option | Token]:
+    """Options in order, and the words that belong to none (as Tokens), like getopt's loop.
 
-
-def parse_options(line: SourceLine) -> OptionList:
-    """The options of a line, raising OptionError for unknown ones or missing arguments."""
-    options: list[Option] = []
-    operands: list[Token] = []
+    An unknown option or a missing argument raises OptionError only when the
+    loop reaches it, so an option that ends the line first (``-D``) wins.
+    """
     words = list(line.tokens)
     i = 0
     while i < len(words):
         word = words[i]
         i += 1
         if word.text == "--":
-            operands.extend(words[i:])
-            break
+            yield from words[i:]
+            return
         if word.text.startswith("--"):
             option, i = _long_option(line, word, words, i)
-            options.append(option)
+            yield option
         elif word.text.startswith("-") and len(word.text) > 1:
-            cluster, i = _short_options(line, word, words, i)
-            options.extend(cluster)
+            yield from _short_options(line, word, words, i)
+            i = _after_short_options(word, words, i)
         else:
-            operands.append(word)
-    return OptionList(tuple(options), tuple(operands))
+            yield word
 
 
 def _long_option(line: SourceLine, word: Token, words: list[Token], i: int) -> tuple[Option, int]:
@@ -85,23 +81,28 @@ def _long_option(line: SourceLine, word: Token, words: list[Token], i: int) -> t
     return Option(full, words[i].text, word, words[i]), i + 1
 
 
-def _short_options(line: SourceLine, word: Token, words: list[Token], i: int) -> tuple[list[Option], int]:
-    found: list[Option] = []
+def _short_options(line: SourceLine, word: Token, words: list[Token], i: int) -> Iterator[Option]:
     text = word.text
     for index in range(1, len(text)):
         letter = text[index]
         if letter in SHORT_FLAGS:
-            found.append(Option(letter, None, word, None))
+            yield Option(letter, None, word, None)
             continue
         if letter not in SHORT_WITH_ARGUMENT:
             raise OptionError("unknown-option", f"Option {word.text} is invalid", line.origin(word))
         rest = text[index + 1 :]
         if rest:
-            value_token = Token(rest, rest, word.column + index + 1)
-            found.append(Option(letter, rest, word, value_token))
-            return found, i
-        if i >= len(words):
+            yield Option(letter, rest, word, Token(rest, rest, word.column + index + 1))
+        elif i < len(words):
+            yield Option(letter, words[i].text, word, words[i])
+        else:
             raise OptionError("missing-argument", f"Option -{letter} requires an argument", line.origin(word))
-        found.append(Option(letter, words[i].text, word, words[i]))
-        return found, i + 1
-    return found, i
+        return
+
+
+def _after_short_options(word: Token, words: list[Token], i: int) -> int:
+    """Where the next option starts: past the next word when the cluster's last option took it."""
+    for index in range(1, len(word.text)):
+        if word.text[index] in SHORT_WITH_ARGUMENT:
+            return i + 1 if index == len(word.text) - 1 else i
+    return i

@@ -23,7 +23,7 @@ from c2audit.rules.cnumbers import c_strtoul, scan
 from c2audit.rules.errors import OptionError, Origin, RuleError, RuleWarning
 from c2audit.rules.fields import Comparison, FieldPair, split_comparison, split_field_pair
 from c2audit.rules.lexer import SourceLine, Token, lex_line, numbered_lines
-from c2audit.rules.options import Option, OptionList, parse_options
+from c2audit.rules.options import Option, iter_options
 from c2audit.tables import actiontab, flagtab
 
 FILTER_LIST: dict[str, int] = {name.lower(): int(number) for number, name in reversed(flagtab.ENTRIES)}
@@ -358,21 +358,24 @@ class _LineParser:
         self.warnings: list[RuleWarning] = []
 
     def parse(self) -> ParsedLine:
-        options = parse_options(self.line)
-        for option in options.options:
+        operands: list[Token] = []
+        for option in iter_options(self.line):
+            if isinstance(option, Token):
+                operands.append(option)
+                continue
             if option.name in RULE_OPTIONS:
                 if self._rule_option(option) is None:
                     return ParsedLine(self.line, (), tuple(self.warnings))
                 continue
-            command = self._control(option, options)
+            command = self._control(option)
             self.commands.append(command)
             if isinstance(command, _ENDS_LINE):
                 if not isinstance(command, _WHOLE_LINE):
                     self._nothing_after(option)
                 break
         else:
-            if options.operands:
-                self._stray(options.operands[0])
+            if operands:
+                self._stray(operands[0])
         if self.parts:
             # auditctl runs the control options as it reads them and sends the rule last
             assert self.rule_origin is not None
@@ -447,7 +450,7 @@ class _LineParser:
 
     # control options --------------------------------------------------------------------
 
-    def _control(self, option: Option, options: OptionList) -> ControlCommand:
+    def _control(self, option: Option) -> ControlCommand:
         origin = self._origin(option)
         value = option.value or ""
         match option.name:
