@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from c2audit.interpret import (
     EscapeMode,
@@ -28,6 +30,7 @@ from c2audit.interpret.cnum import c_int, strtol, strtoul
 from c2audit.interpret.encoded import print_escaped
 from c2audit.interpret.names import read_protocols
 from c2audit.tables import msg_typetab, uapi
+from c2audit.tables.auparse import typetab
 
 MSG_TYPES = {name: int(key) for key, name in msg_typetab.ENTRIES}
 LOOKUPS = StaticLookups(users={33: "www-data", 1000: "alice"}, groups={1000: "staff"},
@@ -311,3 +314,28 @@ def test_interpreter_flush_forgets_names() -> None:
     assert interpreter.interpret("uid", "1000", context) == "alice"
     interpreter.flush()
     assert interpreter.interpret("uid", "1000", context) == "bob"
+
+
+FIELD_NAMES = sorted({name for _, name in typetab.ENTRIES} | {"a0", "a1", "a2", "a3", "flags", "mode", "saddr",
+                                                                "acct", "id", "msg", "name", "fp", "uring_op"})
+RECORD_TYPES = [uapi.AUDIT_SYSCALL, uapi.AUDIT_PATH, uapi.AUDIT_EXECVE, uapi.AUDIT_SOCKADDR, uapi.AUDIT_AVC,
+                uapi.AUDIT_TRUSTED_APP, uapi.AUDIT_NETFILTER_PKT, uapi.AUDIT_MQ_OPEN, uapi.AUDIT_USER_TTY, 9999]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    name=st.sampled_from(FIELD_NAMES),
+    value=st.one_of(st.text(min_size=1, max_size=80), st.from_regex(r"[0-9A-Fa-f]{1,70}", fullmatch=True),
+                    st.from_regex(r"-?[0-9]{1,40}", fullmatch=True)),
+    record_type=st.sampled_from(RECORD_TYPES),
+    syscall=st.integers(-1, 500),
+    machine=st.sampled_from([-2, -1, 0, 1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 99]),
+    a0=st.integers(0, (1 << 64) - 1),
+    a1=st.integers(0, (1 << 64) - 1),
+    escape=st.sampled_from(list(EscapeMode)),
+)
+def test_any_value_interprets_to_text(name: str, value: str, record_type: int, syscall: int, machine: int,
+                                      a0: int, a1: int, escape: EscapeMode) -> None:
+    context = RecordContext(record_type, machine, syscall, a0, a1)
+    assert isinstance(interpret(name, value, context, LOOKUPS, escape), str)
+    assert isinstance(enrichment(f"type=X msg=audit(1:1): {name}={value}", [(name, value)], context, LOOKUPS), str)

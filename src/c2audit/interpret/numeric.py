@@ -9,7 +9,7 @@ number into an ``int`` the value is truncated to 32 bits the same way.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from c2audit.tables import errtab, flagtab, ftypetab, uapi
 from c2audit.tables.auparse import (
@@ -134,38 +134,55 @@ def conversion_error(value: str) -> str:
     return f"conversion error({value})"
 
 
+def parsed(base: int, parse: Callable[[str, int], tuple[int, bool]] = strtoul) -> Callable[
+        [Callable[[str, int], str]], Callable[[str], str]]:
+    """Decorate ``printer(value, number)`` to take the raw text: auparse parses it with
+    ``parse`` (``strtoul`` unless told) in ``base`` and prints ``conversion error(…)``
+    when the number overflows."""
+    def decorate(printer: Callable[[str, int], str]) -> Callable[[str], str]:
+        def interpret(value: str) -> str:
+            number, erange = parse(value, base)
+            return conversion_error(value) if erange else printer(value, number)
+        interpret.__name__ = printer.__name__
+        interpret.__doc__ = printer.__doc__
+        return interpret
+    return decorate
+
+
 def join_flags(flags: int, table: tuple[tuple[int, str], ...], limit: int | None = None) -> list[str]:
     """Names of the table's bits set in ``flags``, in table order."""
     return [name for bit, name in table[:limit] if bit & flags]
 
 
-def _flag_printer(value: str, table: tuple[tuple[int, str], ...]) -> str:
-    flags, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    names = join_flags(c_uint(flags), table)
+def _flags_or_hex(value: str, names: list[str]) -> str:
     return "|".join(names) if names else f"0x{value}"
 
 
-def print_perm(value: str) -> str:
-    number, erange = strtol(value, 10)
-    if erange:
-        return conversion_error(value)
+def _named(table: dict[int, str], unknown: str, base: int = 16, bound: int | None = None,
+           parse: Callable[[str, int], tuple[int, bool]] = strtoul) -> Callable[[str], str]:
+    """A printer looking the C ``int`` value up in ``table`` (below ``bound`` if given),
+    else ``unknown`` formatted with the raw text."""
+    @parsed(base, parse)
+    def lookup(value: str, number: int) -> str:
+        index = c_int(number)
+        name = table.get(index) if bound is None or index < bound else None
+        return name if name is not None else unknown.format(value)
+    return lookup
+
+
+@parsed(10, strtol)
+def print_perm(value: str, number: int) -> str:
     perm = c_int(number) or 0x0F  # the kernel treats no bits as all bits
-    names = [name for bit, name in ((uapi.AUDIT_PERM_READ, "read"), (uapi.AUDIT_PERM_WRITE, "write"),
-                                    (uapi.AUDIT_PERM_EXEC, "exec"), (uapi.AUDIT_PERM_ATTR, "attr"))
-             if perm & bit]
-    return ",".join(names)
+    return ",".join(name for bit, name in ((uapi.AUDIT_PERM_READ, "read"), (uapi.AUDIT_PERM_WRITE, "write"),
+                                           (uapi.AUDIT_PERM_EXEC, "exec"), (uapi.AUDIT_PERM_ATTR, "attr"))
+                    if perm & bit)
 
 
 def _mode_bits(mode: int) -> list[str]:
     return [name for bit, name in ((0o4000, "suid"), (0o2000, "sgid"), (0o1000, "sticky")) if mode & bit]
 
 
-def print_mode(value: str, base: int) -> str:
-    number, erange = strtoul(value, base)
-    if erange:
-        return conversion_error(value)
+def _mode(value: str, number: int) -> str:
     mode = c_uint(number)
     kind = FILE_TYPES.get(mode & S_IFMT) or f"{(mode & S_IFMT) // 0o10000:03o}"
     return ",".join([kind, *_mode_bits(mode), f"{mode & 0o777:03o}"])
@@ -175,16 +192,19 @@ def mode_short(mode: int) -> str:
     return ",".join([*_mode_bits(mode), f"0{mode & 0o777:03o}"])
 
 
-def print_mode_short(value: str, base: int) -> str:
-    number, erange = strtoul(value, base)
-    return conversion_error(value) if erange else mode_short(c_uint(number))
+def _mode_short(value: str, number: int) -> str:
+    return mode_short(c_uint(number))
 
 
-def print_flags(value: str) -> str:
+print_mode_octal = parsed(8)(_mode)
+print_mode_hex = parsed(16)(_mode)
+print_mode_short_octal = parsed(8)(_mode_short)
+print_mode_short_hex = parsed(16)(_mode_short)
+
+
+@parsed(16)
+def print_flags(value: str, number: int) -> str:
     """PATH ``flags`` of RHEL4 kernels (lookup flags)."""
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
     flags = c_int(number)
     if flags == 0:
         return "none"
@@ -192,116 +212,73 @@ def print_flags(value: str) -> str:
     return ",".join(names) if names else f"0x{value}"
 
 
-def print_promiscuous(value: str) -> str:
-    number, erange = strtol(value, 10)
-    if erange:
-        return conversion_error(value)
+@parsed(10, strtol)
+def print_promiscuous(value: str, number: int) -> str:
     return "no" if c_int(number) == 0 else "yes"
 
 
-def print_capabilities(value: str, base: int) -> str:
-    number, erange = strtoul(value, base)
-    if erange:
-        return conversion_error(value)
-    name = CAPABILITIES.get(c_int(number))
-    if name is not None:
-        return name
-    return f"unknown-capability({'0x' if base == 16 else ''}{value})"
+print_capabilities = _named(CAPABILITIES, "unknown-capability({})", base=10)
+print_capabilities_hex = _named(CAPABILITIES, "unknown-capability(0x{})")
 
 
-def print_cap_bitmap(value: str) -> str:
-    caps, erange = strtoull(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16, strtoull)
+def print_cap_bitmap(value: str, caps: int) -> str:
     if not caps & ((1 << (CAP_LAST_CAP + 1)) - 1):
         return "none"
     return ",".join(CAPABILITIES.get(bit, "") for bit in range(CAP_LAST_CAP + 1) if caps >> bit & 1)
 
 
-def print_success(value: str) -> str:
-    if not value[:1].isdigit() or not value[:1].isascii():
-        return value
-    number, erange = strtoul(value, 10)
-    if erange:
-        return conversion_error(value)
-    return {0: "no", 1: "yes"}.get(c_int(number), "unset")
+def _leading_digit(printer: Callable[[str], str]) -> Callable[[str], str]:
+    """auparse parses these only when the text starts with a digit; else it is shown as is."""
+    def interpret(value: str) -> str:
+        return printer(value) if value[:1].isdigit() and value[:1].isascii() else value
+    return interpret
 
 
-def print_signals(value: str, base: int) -> str:
-    number, erange = strtoul(value, base)
-    if erange:
-        return conversion_error(value)
-    signal = c_int(number)
-    if signal < 32 and signal in SIGNALS:
-        return SIGNALS[signal]
-    return f"unknown-signal({'0x' if base == 16 else ''}{value})"
+print_success = _leading_digit(parsed(10)(lambda value, number: {0: "no", 1: "yes"}.get(c_int(number), "unset")))
+print_fanotify = _leading_digit(parsed(10)(lambda value, number: {1: "allow", 2: "deny"}.get(c_uint(number),
+                                                                                            "unknown")))
+print_signals = _named(SIGNALS, "unknown-signal({})", base=10, bound=32)
+print_signals_hex = _named(SIGNALS, "unknown-signal(0x{})", bound=32)
 
 
-def print_exit(value: str) -> str:
-    """A syscall's return value; negative ones are errno names and messages."""
-    number, erange = strtoll(value, 10)
-    if erange:
-        return conversion_error(value)
+@parsed(10, strtoll)
+def print_exit(value: str, number: int) -> str:
+    """A syscall's return value; negative ones are errno names and glibc messages."""
     if number >= 0:
         return value
     error = c_int(-number)
     name = ERRNO_NAMES.get(error) if error >= 0 else None
-    return f"{name if name is not None else '(null)'}({strerror(error)})"
-
-
-def strerror(error: int) -> str:
-    """glibc's message for an errno value (os.strerror is glibc's strerror)."""
-    return os.strerror(error)
+    return f"{name if name is not None else '(null)'}({os.strerror(error)})"
 
 
 def print_session(value: str) -> str:
     return "unset" if value == "4294967295" else value
 
 
-def print_list(value: str) -> str:
-    number, erange = strtoul(value, 10)
-    if erange:
-        return conversion_error(value)
-    name = FILTER_LISTS.get(c_int(number))
-    return name if name is not None else f"unknown-list({value})"
+print_list = _named(FILTER_LISTS, "unknown-list({})", base=10)
+print_nfproto = _named(NFPROTOS, "unknown-netfilter-protocol({})", base=10)
+print_icmptype = _named(ICMP_TYPES, "unknown-icmp-type({})", base=10)
+print_hook = _named(INET_HOOKS, "unknown-hook({})")
+print_netaction = _named(NET_ACTIONS, "unknown-action({})")
+print_macproto = parsed(16)(lambda value, number: {0x0800: "IP", 0x0806: "ARP"}.get(c_int(number), "UNKNOWN"))
+print_socket_domain = _named(FAMILIES, "unknown-family(0x{})")
+print_socketcall = _named(SOCKETCALLS, "unknown-socketcall({})", parse=strtol)
+print_ipccall = _named(IPC_CALLS, "unknown-ipccall({})", parse=strtol)
+print_clock_id = _named(CLOCKS, "unknown-clk_id(0x{})", bound=7)
+print_rlimit = _named(RLIMITS, "unknown-rlimit(0x{})", bound=17)
+print_ptrace = _named(PTRACE_REQUESTS, "unknown-ptrace(0x{})")
+print_prctl_opt = _named(PRCTL_OPTIONS, "unknown-prctl-option(0x{})")
+print_bpf = _named(BPF_COMMANDS, "unknown-bpf-cmd({})")
+print_ip_opt_name = _named(IPOPT_NAMES, "unknown-ipopt-name(0x{})")
+print_ip6_opt_name = _named(IP6OPT_NAMES, "unknown-ip6opt-name(0x{})")
+print_tcp_opt_name = _named(TCPOPT_NAMES, "unknown-tcpopt-name(0x{})")
+print_udp_opt_name = _named({1: "UDP_CORK", 100: "UDP_ENCAP"}, "unknown-udpopt-name(0x{})")
+print_pkt_opt_name = _named(PKTOPT_NAMES, "unknown-pktopt-name(0x{})")
 
 
-def _lookup(value: str, base: int, table: dict[int, str], unknown: str) -> str:
-    """Parse, look up, or say ``unknown`` (a format taking the raw value)."""
-    number, erange = strtoul(value, base)
-    if erange:
-        return conversion_error(value)
-    name = table.get(c_int(number))
-    return name if name is not None else unknown.format(value)
-
-
-def print_nfproto(value: str) -> str:
-    return _lookup(value, 10, NFPROTOS, "unknown-netfilter-protocol({})")
-
-
-def print_icmptype(value: str) -> str:
-    return _lookup(value, 10, ICMP_TYPES, "unknown-icmp-type({})")
-
-
-def print_hook(value: str) -> str:
-    return _lookup(value, 16, INET_HOOKS, "unknown-hook({})")
-
-
-def print_netaction(value: str) -> str:
-    return _lookup(value, 16, NET_ACTIONS, "unknown-action({})")
-
-
-def print_macproto(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    return {0x0800: "IP", 0x0806: "ARP"}.get(c_int(number), "UNKNOWN")
-
-
-def print_personality(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_personality(value: str, number: int) -> str:
     personality = c_int(number)
     name = PERSONALITIES.get(personality & PER_MASK)
     if name is None:
@@ -309,47 +286,38 @@ def print_personality(value: str) -> str:
     return f"{name}|~ADDR_NO_RANDOMIZE" if personality & ADDR_NO_RANDOMIZE else name
 
 
-def print_seccomp_code(value: str) -> str:
-    code, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_seccomp_code(value: str, code: int) -> str:
     name = SECCOMP_ACTIONS.get(code & SECCOMP_RET_ACTION)
     return name if name is not None else f"unknown-seccomp-code({value})"
 
 
-def print_open_flags(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_open_flags(value: str, number: int) -> str:
     flags = c_uint(number)
-    names = (["O_RDONLY"] if flags & O_ACCMODE == 0 else []) + join_flags(flags, OPEN_FLAGS)
-    return "|".join(names) if names else f"0x{value}"
+    return _flags_or_hex(value, (["O_RDONLY"] if flags & O_ACCMODE == 0 else []) + join_flags(flags, OPEN_FLAGS))
 
 
-def print_mmap(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_mmap(value: str, number: int) -> str:
     flags = c_uint(number)
-    names = (["MAP_FILE"] if flags & 0x0F == 0 else []) + join_flags(flags, MMAP_FLAGS)
-    return "|".join(names) if names else f"0x{value}"
+    return _flags_or_hex(value, (["MAP_FILE"] if flags & 0x0F == 0 else []) + join_flags(flags, MMAP_FLAGS))
 
 
-def print_prot(value: str, is_mmap: bool) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    prot = c_uint(number)
-    if prot & 0x07 == 0:
-        return "PROT_NONE"
-    names = join_flags(prot, PROT_FLAGS, 4 if is_mmap else 3)
-    return "|".join(names) if names else f"0x{value}"
+def _prot(limit: int) -> Callable[[str], str]:
+    @parsed(16)
+    def print_prot(value: str, number: int) -> str:
+        prot = c_uint(number)
+        return "PROT_NONE" if prot & 0x07 == 0 else _flags_or_hex(value, join_flags(prot, PROT_FLAGS, limit))
+    return print_prot
 
 
-def print_clone_flags(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+print_mmap_prot = _prot(4)  # mmap also names PROT_SEM
+print_mprotect_prot = _prot(3)
+
+
+@parsed(16)
+def print_clone_flags(value: str, number: int) -> str:
     flags = c_uint(number)
     names = join_flags(flags, CLONE_FLAGS)
     exit_signal = flags & 0xFF
@@ -358,72 +326,42 @@ def print_clone_flags(value: str) -> str:
     return "|".join(names) if names else f"0x{flags:x}"
 
 
-def print_ioctl_req(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_ioctl_req(value: str, number: int) -> str:
     request = c_int(number)
     name = IOCTL_REQUESTS.get(request)
     return name if name is not None else f"0x{request & 0xFFFFFFFF:x}"
 
 
-def print_fanotify(value: str) -> str:
-    if not value[:1].isdigit() or not value[:1].isascii():
-        return value
-    number, erange = strtoul(value, 10)
-    if erange:
-        return conversion_error(value)
-    return {1: "allow", 2: "deny"}.get(c_uint(number), "unknown")
-
-
-def print_nlmcgrp(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_nlmcgrp(value: str, number: int) -> str:
     return "audit-netlink-multicast" if number == uapi.AUDIT_NLGRP_READLOG else "audit-none"
 
 
-def print_openat2_resolve(value: str) -> str:
-    resolve, erange = strtoull(value, 16)
-    if erange:
-        return conversion_error(value)
-    names = join_flags(resolve, RESOLVE_FLAGS)
-    return "|".join(names) if names else f"0x{value}"
+def _flag_table(table: tuple[tuple[int, str], ...], parse: Callable[[str, int], tuple[int, bool]] = strtoul
+                ) -> Callable[[str], str]:
+    return parsed(16, parse)(lambda value, number: _flags_or_hex(value, join_flags(c_uint(number), table)))
 
 
-def print_mount(value: str) -> str:
-    return _flag_printer(value, MOUNT_FLAGS)
+print_openat2_resolve = parsed(16, strtoull)(lambda value, number: _flags_or_hex(value, join_flags(number,
+                                                                                                  RESOLVE_FLAGS)))
+print_mount = _flag_table(MOUNT_FLAGS)
+print_umount = _flag_table(UMOUNT_FLAGS)
+print_recv = _flag_table(RECV_FLAGS)
 
 
-def print_umount(value: str) -> str:
-    return _flag_printer(value, UMOUNT_FLAGS)
+@parsed(16)
+def print_access(value: str, mode: int) -> str:
+    return "F_OK" if mode & 0xF == 0 else _flags_or_hex(value, join_flags(mode, ACCESS_FLAGS, 3))
 
 
-def print_recv(value: str) -> str:
-    return _flag_printer(value, RECV_FLAGS)
-
-
-def print_access(value: str) -> str:
-    mode, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    if mode & 0xF == 0:
-        return "F_OK"
-    names = join_flags(mode, ACCESS_FLAGS, 3)
-    return "|".join(names) if names else f"0x{value}"
-
-
-def print_dirfd(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_dirfd(value: str, number: int) -> str:
     return "AT_FDCWD" if c_uint(number) == AT_FDCWD else f"0x{value}"
 
 
-def print_sched(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_sched(value: str, number: int) -> str:
     policy = c_uint(number)
     name = SCHEDULERS.get(policy & 0x0F)
     if name is None:
@@ -431,96 +369,34 @@ def print_sched(value: str) -> str:
     return f"{name}|SCHED_RESET_ON_FORK" if policy & SCHED_RESET_ON_FORK else name
 
 
-def print_shmflags(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_shmflags(value: str, number: int) -> str:
     flags = c_uint(number)
     names = join_flags(flags & 0o3000, IPC_CMD_FLAGS) + join_flags(flags & 0o14000, SHM_MODE_FLAGS)
     return "|".join([*names, mode_short(flags & 0o777)])
 
 
-def print_seek(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    name = SEEK_WHENCE.get(number & 0xFF)
-    return name if name is not None else f"unknown-whence({value})"
+def _low_byte(table: dict[int, str], unknown: str) -> Callable[[str], str]:
+    """Tables auparse indexes with ``0xFF & value``."""
+    return parsed(16)(lambda value, number: table.get(number & 0xFF) or unknown.format(value))
 
 
-def print_socket_domain(value: str) -> str:
-    return _lookup(value, 16, FAMILIES, "unknown-family(0x{})")
+print_seek = _low_byte(SEEK_WHENCE, "unknown-whence({})")
+print_socket_type = _low_byte(SOCKET_TYPES, "unknown-type({})")
 
 
-def print_socket_type(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    name = SOCKET_TYPES.get(number & 0xFF)
-    return name if name is not None else f"unknown-type({value})"
-
-
-def print_socketcall(value: str) -> str:
-    number, erange = strtol(value, 16)
-    if erange:
-        return conversion_error(value)
-    name = SOCKETCALLS.get(c_int(number))
-    return name if name is not None else f"unknown-socketcall({value})"
-
-
-def print_ipccall(value: str) -> str:
-    number, erange = strtol(value, 16)
-    if erange:
-        return conversion_error(value)
-    name = IPC_CALLS.get(c_int(number))
-    return name if name is not None else f"unknown-ipccall({value})"
-
-
-def print_fcntl_cmd(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_fcntl_cmd(value: str, number: int) -> str:
     command = c_int(number)
     name = FCNTL_COMMANDS.get(command)
     return name if name is not None else f"unknown-fcntl-command({command})"
 
 
-def print_epoll_ctl(value: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
+@parsed(16)
+def print_epoll_ctl(value: str, number: int) -> str:
     operation = c_int(number)
     name = EPOLL_CTL_OPS.get(operation)
     return name if name is not None else f"unknown-epoll_ctl-operation({operation})"
-
-
-def _small_table(value: str, table: dict[int, str], bound: int, unknown: str) -> str:
-    number, erange = strtoul(value, 16)
-    if erange:
-        return conversion_error(value)
-    index = c_int(number)
-    name = table.get(index) if index < bound else None
-    return name if name is not None else unknown.format(value)
-
-
-def print_clock_id(value: str) -> str:
-    return _small_table(value, CLOCKS, 7, "unknown-clk_id(0x{})")
-
-
-def print_rlimit(value: str) -> str:
-    return _small_table(value, RLIMITS, 17, "unknown-rlimit(0x{})")
-
-
-def print_ptrace(value: str) -> str:
-    return _lookup(value, 16, PTRACE_REQUESTS, "unknown-ptrace(0x{})")
-
-
-def print_prctl_opt(value: str) -> str:
-    return _lookup(value, 16, PRCTL_OPTIONS, "unknown-prctl-option(0x{})")
-
-
-def print_bpf(value: str) -> str:
-    return _lookup(value, 16, BPF_COMMANDS, "unknown-bpf-cmd({})")
 
 
 def print_exit_syscall(value: str) -> str:
@@ -537,23 +413,3 @@ def print_sock_opt_name(value: str, machine_is_ppc: bool) -> str:
         option += 100  # PPC numbers these socket options differently
     name = SOCKOPT_NAMES.get(option)
     return name if name is not None else f"unknown-sockopt-name(0x{value})"
-
-
-def print_ip_opt_name(value: str) -> str:
-    return _lookup(value, 16, IPOPT_NAMES, "unknown-ipopt-name(0x{})")
-
-
-def print_ip6_opt_name(value: str) -> str:
-    return _lookup(value, 16, IP6OPT_NAMES, "unknown-ip6opt-name(0x{})")
-
-
-def print_tcp_opt_name(value: str) -> str:
-    return _lookup(value, 16, TCPOPT_NAMES, "unknown-tcpopt-name(0x{})")
-
-
-def print_udp_opt_name(value: str) -> str:
-    return _lookup(value, 16, {1: "UDP_CORK", 100: "UDP_ENCAP"}, "unknown-udpopt-name(0x{})")
-
-
-def print_pkt_opt_name(value: str) -> str:
-    return _lookup(value, 16, PKTOPT_NAMES, "unknown-pktopt-name(0x{})")

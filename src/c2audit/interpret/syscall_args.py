@@ -115,8 +115,8 @@ def _hex(value: str, context: RecordContext, lookups: Lookups) -> str:
 
 
 _DIRFD = _plain(n.print_dirfd)
-_SIGNAL16 = _plain(lambda value: n.print_signals(value, 16))
-_MODE_SHORT16 = _plain(lambda value: n.print_mode_short(value, 16))
+_SIGNAL16 = _plain(n.print_signals_hex)
+_MODE_SHORT16 = _plain(n.print_mode_short_hex)
 _OPEN_FLAGS = _plain(n.print_open_flags)
 _CLONE_FLAGS = _plain(n.print_clone_flags)
 _RECV = _plain(n.print_recv)
@@ -163,9 +163,9 @@ O_CREAT = 0o100
 
 def _prctl_a1(value: str, context: RecordContext, lookups: Lookups) -> str:
     if context.a0 in (PR_CAPBSET_READ, PR_CAPBSET_DROP):
-        return n.print_capabilities(value, 16)
+        return n.print_capabilities_hex(value)
     if context.a0 == PR_SET_PDEATHSIG:
-        return n.print_signals(value, 16)
+        return n.print_signals_hex(value)
     return "0x" + value
 
 
@@ -196,7 +196,7 @@ def _sockopt_a2(value: str, context: RecordContext, lookups: Lookups) -> str:
 
 
 def _mode_if_creat(value: str, context: RecordContext, lookups: Lookups) -> str:
-    return n.print_mode_short(value, 16) if context.a1 & O_CREAT else "0x" + value
+    return n.print_mode_short_hex(value) if context.a1 & O_CREAT else "0x" + value
 
 
 @lru_cache(maxsize=None)
@@ -278,12 +278,12 @@ def a1_printer(sys: str) -> ArgPrinter:
         if sys == "mkdir":
             return _MODE_SHORT16
         if sys == "mknod":
-            return _plain(lambda value: n.print_mode(value, 16))
+            return _plain(n.print_mode_hex)
         if sys == "mq_open":
             return _OPEN_FLAGS
         return _hex
     plain = {"open": n.print_open_flags, "access": n.print_access, "epoll_ctl": n.print_epoll_ctl,
-             "kill": lambda value: n.print_signals(value, 16), "tkill": lambda value: n.print_signals(value, 16),
+             "kill": n.print_signals_hex, "tkill": n.print_signals_hex,
              "umount2": n.print_umount, "ioctl": n.print_ioctl_req}.get(sys)
     if plain:
         return _plain(plain)
@@ -323,11 +323,11 @@ def a2_printer(sys: str) -> ArgPrinter:
             return _plain(n.print_shmflags)
     elif first == "m":
         if sys == "mmap":
-            return _plain(lambda value: n.print_prot(value, True))
+            return _plain(n.print_mmap_prot)
         if sys in ("mkdirat", "mknodat"):
             return _MODE_SHORT16
         if sys == "mprotect":
-            return _plain(lambda value: n.print_prot(value, False))
+            return _plain(n.print_mprotect_prot)
         if sys == "mq_open":
             return _mode_if_creat
     elif first == "r":
