@@ -36,6 +36,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from c2audit import __version__
@@ -65,6 +66,14 @@ HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT
 KERNEL_RECORDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 JOIN_SECONDS = 30.0
 EXIT_INIT_FAILED, EXIT_CONFIG = 1, 6
+
+
+Connect = Callable[[int | None], AuditSocket]
+
+
+def open_socket(rcvbuf: int | None) -> AuditSocket:
+    """A real audit socket (tests pass a function connecting to their fake kernel)."""
+    return AuditSocket(rcvbuf=rcvbuf)
 
 
 class StartError(RuntimeError):
@@ -182,8 +191,9 @@ def _avoid_oom_killer() -> None:
 
 class Daemon:
     def __init__(self, config: DaemonConfig, config_path: str | None, overrides: Overrides,
-                 notifier: Notifier | None = None):
+                 notifier: Notifier | None = None, connect: Connect = open_socket):
         self.config = config
+        self._connect = connect
         self.config_path = config_path
         self.overrides = overrides
         self.notifier = notifier or Notifier()
@@ -204,10 +214,8 @@ class Daemon:
 
     def start(self) -> None:
         """Everything up to draining; raises StartError (after cleaning up what it did)."""
-        _boost_priority(self.config.priority_boost, self.notifier)
-        _avoid_oom_killer()
         signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)  # threads inherit it: main takes them all
-        self.control = AuditClient()
+        self.control = AuditClient(self._connect(None))
         status = self.control.get_status()
         record_status(self.counters.kernel, status)
         self.kernel_locked = status.enabled == 2
@@ -223,7 +231,7 @@ class Daemon:
         self.channel.put_control(DaemonRecord(uapi.AUDIT_DAEMON_START, logformat.start_text(
             __version__, str(self.config.log_format), os.uname().release, self.me)))
         self.writer.start()
-        sock = AuditSocket(rcvbuf=self.config.netlink_rcvbuf)
+        sock = self._connect(self.config.netlink_rcvbuf)
         self.reader = Reader(sock, self.channel, self.counters.reader, self.config.netlink_rcvbuf)
         try:
             AuditClient(sock).register()
@@ -234,7 +242,7 @@ class Daemon:
             self._abort(op, f"cannot {op.replace('-', ' ')} ({exc})")
             raise StartError(f"{op}: {exc}") from None
         self.reader.start()
-        self.monitor = Monitor(AuditClient(), self.counters.kernel, self.channel, self.config.status_interval)
+        self.monitor = Monitor(AuditClient(self._connect(None)), self.counters.kernel, self.channel, self.config.status_interval)
         self.monitor.start()
         self.state = "running"
         self.write_state()
@@ -438,6 +446,8 @@ def run(config_path: str | None, overrides: Overrides) -> int:
         print(f"c2audit daemon: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     daemon = Daemon(config, config_path, overrides)
+    _boost_priority(config.priority_boost, daemon.notifier)  # before any thread: they inherit it
+    _avoid_oom_killer()
     for name, line in config.ignored:
         daemon.notifier.alert(f"{config.source}:{line}: {name} has no effect in c2audit (ignored)")
     try:

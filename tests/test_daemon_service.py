@@ -1,0 +1,179 @@
+"""The daemon's threads and its start/stop sequence against tests/fakekernel.py (no root, no real kernel).
+
+The paths a real kernel must never see -- an immutable audit configuration
+(``enabled=2``), another daemon registered -- are exercised here.
+"""
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fakekernel import FakeKernel
+
+from c2audit import netlink
+from c2audit.daemon import logformat
+from c2audit.daemon.channel import Channel
+from c2audit.daemon.config import parse_config
+from c2audit.daemon.reader import BATCH_RECORDS, Reader
+from c2audit.daemon.service import Daemon, Overrides, StartError
+from c2audit.daemon.state import ReaderCounters, parse_state
+from c2audit.daemon.writer import Notifier
+from c2audit.kernel import AuditSocket
+from c2audit.tables import uapi
+
+
+class Notes(Notifier):
+    def __init__(self) -> None:
+        super().__init__(use_syslog=False)
+        self.messages: list[str] = []
+
+    def alert(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def fake() -> FakeKernel:
+    return FakeKernel()
+
+
+@pytest.fixture(autouse=True)
+def keep_signal_mask() -> Iterator[None]:
+    """Daemon.start blocks the signals it handles (for its threads to inherit); undo that after."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def make_daemon(tmp_path: Path, fake: FakeKernel, text: str = "") -> Daemon:
+    config = parse_config(
+        f"log_file = {tmp_path}/log/audit.log\npid_file = {tmp_path}/run/c2audit.pid\n"
+        f"state_file = {tmp_path}/run/c2audit.state\npriority_boost = 0\nstatus_interval = 1\n"
+        f"backlog_limit = 8192\nfailure_mode = 1\nbacklog_wait_time = 0\nenabled_at_exit = 0\n{text}",
+        "t.conf", group_lookup=lambda name: 0)
+    return Daemon(config, None, Overrides(), Notes(), connect=lambda rcvbuf: AuditSocket(fake.connect()))
+
+
+def log_lines(tmp_path: Path) -> list[str]:
+    data = (tmp_path / "log" / "audit.log").read_bytes()
+    assert data.endswith(b"\n")
+    return data.decode().splitlines()
+
+
+def emit_records(fake: FakeKernel, count: int, start: int = 1) -> None:
+    for serial in range(start, start + count):
+        fake.emit(uapi.AUDIT_SYSCALL, f"audit(1700000000.000:{serial}): arch=c000003e syscall=121 key=\"c2test\"")
+        fake.emit(uapi.AUDIT_EOE, f"audit(1700000000.000:{serial}): ")
+
+
+def test_start_drain_stop(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    assert fake.pid and (fake.enabled, fake.backlog_limit, fake.failure, fake.backlog_wait_time) == (1, 8192, 1, 0)
+    assert (tmp_path / "run" / "c2audit.pid").read_text().strip() == str(fake.pid)
+    emit_records(fake, 50)
+    wait_for(lambda: daemon.counters.writer.lines_written >= 51)
+    fake.signal_sender = (1000, 4242)
+    daemon.shutdown(daemon._sender(signal.struct_siginfo((signal.SIGTERM, 0, 0, 4242, 0, 0, 0))))
+    got = log_lines(tmp_path)
+    assert got[0].startswith("type=DAEMON_START ") and " op=start ver=" in got[0] and "format=raw" in got[0]
+    assert [line.split(":")[1].split(")")[0] for line in got[1:51]] == [str(s) for s in range(1, 51)]
+    assert got[-1].endswith("op=terminate auid=1000 pid=4242 subj= res=success")
+    assert (fake.pid, fake.enabled) == (0, 0)  # unregistered, enabled as configured
+    assert not (tmp_path / "run" / "c2audit.pid").exists()
+    state = parse_state((tmp_path / "run" / "c2audit.state").read_text())
+    assert state["state"] == "stopped" and state["records_received"] == "100"
+    assert state["records_not_logged"] == "50" and state["lines_written"] == "52"  # EOE is not logged
+    assert float(state["cpu_user_seconds"]) >= 0 and state["records_dropped"] == "0"
+
+
+def test_kernel_loss_is_written_as_a_record(tmp_path: Path, fake: FakeKernel) -> None:
+    fake.lost = 40  # lost before we started: the baseline, not ours
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    fake.lost = 52
+    daemon.monitor.poll()
+    wait_for(lambda: daemon.counters.writer.kernel_lost_reported == 12)
+    daemon.shutdown(None)
+    losses = [line for line in log_lines(tmp_path) if "op=lost" in line]
+    assert len(losses) == 1 and "op=lost src=kernel reason=lost-counter lost=12 total=12 kernel_lost=52" in losses[0]
+    assert parse_state((tmp_path / "run" / "c2audit.state").read_text())["kernel_lost_since_start"] == "12"
+
+
+def test_immutable_kernel_is_left_alone(tmp_path: Path, fake: FakeKernel) -> None:
+    fake.enabled = 2
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    assert fake.pid and fake.backlog_limit == 64 and fake.enabled == 2
+    daemon.shutdown(None)
+    assert fake.pid == 0 and fake.enabled == 2
+    assert any("locked (enabled=2)" in m for m in daemon.notifier.messages)  # type: ignore[attr-defined]
+
+
+def test_another_registered_daemon_stops_the_start(tmp_path: Path, fake: FakeKernel) -> None:
+    fake.daemon = fake.connect(pid=1)  # pid 1 exists: a live daemon
+    with pytest.raises(StartError, match="another audit daemon"):
+        make_daemon(tmp_path, fake).start()
+
+
+def test_refused_registration_writes_daemon_abort(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake)
+    fake.daemon = fake.connect(pid=2**22 + 1)  # registered after our check, by a pid we cannot see
+    with pytest.raises(StartError, match="set-pid"):
+        daemon.start()
+    got = log_lines(tmp_path)
+    assert got[1].startswith("type=DAEMON_ABORT ") and "op=set-pid" in got[1] and got[1].endswith("res=failed")
+    assert got[-1].startswith("type=DAEMON_END ")
+
+
+def test_halt_equivalent_stops_draining_until_resumed(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    daemon._halt("halt (test)")
+    assert daemon.reader.halted
+    time.sleep(0.6)  # the reader notices within one idle wait
+    emit_records(fake, 5)
+    time.sleep(0.3)
+    assert daemon.counters.reader.records_received == 0  # left in the kernel's hands
+    daemon.reader.resume()
+    wait_for(lambda: daemon.counters.reader.records_received == 10)
+    daemon.shutdown(None)
+
+
+def test_reader_batches_in_order_and_skips_replies(fake: FakeKernel) -> None:
+    sock = AuditSocket(fake.connect())
+    transport = sock._transport  # the daemon end, as if registered
+    channel: Channel = Channel(1000)
+    counters = ReaderCounters()
+    reader = Reader(sock, channel, counters, rcvbuf=1 << 20)
+    reader.start()
+    messages = [(uapi.AUDIT_SYSCALL, f"audit(1.000:{serial}): a=1".encode()) for serial in range(1, 2501)]
+    messages.insert(7, (uapi.AUDIT_REPLACE, b"\x01\x00\x00\x00"))
+    for msg_type, payload in messages:
+        datagram = netlink.HEADER.pack(len(payload), msg_type, 0, 0, 0) + payload
+        while not transport.deliver(datagram):  # the fake's queue is small: wait for the reader
+            time.sleep(0.001)
+    wait_for(lambda: counters.records_received == 2500 and counters.control_messages == 1)
+    reader.stop()
+    reader.join(5)
+    batches = []
+    while (item := channel.get(0)) is not None:
+        batches.append(item)
+    serials = [int(payload.split(b":")[1].split(b")")[0]) for batch in batches for _, payload in batch]
+    assert serials == list(range(1, 2501))
+    assert max(len(batch) for batch in batches) <= BATCH_RECORDS and reader.exception is None
+
+
+def test_sender_falls_back_to_siginfo_for_sigint(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake)
+    sender = daemon._sender(signal.struct_siginfo((signal.SIGINT, 0, 0, 1, 0, 0, 0)))
+    assert sender == logformat.Sender(auid=sender.auid, pid=1, ctx="")
