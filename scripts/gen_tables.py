@@ -8,7 +8,9 @@ order and the duplicates carry meaning (e.g. several machine names map to one
 ``MACH_*`` value, the first name wins when printing).  Keys that are C constants
 are resolved to integers from the uapi/libaudit headers, ``errno`` and ``stat``;
 keys that are enum names defined nowhere in the corpus (``AUPARSE_TYPE_UID``)
-stay strings.  ``uapi.py`` gets every numeric ``#define`` of the audit headers.
+stay strings.  ``uapi.py`` gets every numeric ``#define`` of the audit headers;
+``message_dictionary.py``/``field_dictionary.py`` hold audit-documentation's
+message and field dictionaries (the tables laurel builds its parser from).
 
 Run ``python scripts/gen_tables.py`` to regenerate; ``--check`` exits 1 when the
 committed modules differ from what would be generated (the test suite runs it).
@@ -208,10 +210,25 @@ def render_uapi(constants: Constants) -> str:
     return "\n".join(lines) + "\n"
 
 
+def dictionary_entries(path: Path, numeric_key: bool) -> list[tuple[int | str, str]]:
+    """The first two columns of an audit-documentation dictionary (a CSV without quoting), header dropped.
+
+    The message dictionary gives ``(number, "AUDIT_NAME")``; the field dictionary
+    ``(name, format)``, its two regex rows for ``a*`` arguments included.
+    """
+    rows = [line.split(",") for line in path.read_text().splitlines()[1:] if line]
+    if numeric_key:
+        return [(int(row[1]), row[0]) for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
 def generate() -> dict[Path, str]:
     """Every generated file and its content."""
     constants = Constants()
     files: dict[Path, str] = {OUT / "uapi.py": render_uapi(constants)}
+    for name, numeric_key in (("message_dictionary", True), ("field_dictionary", False)):
+        src = f"audit-documentation__{name.replace('_', '-')}.csv"
+        files[OUT / f"{name}.py"] = render_entries(src, dictionary_entries(CORPUS_TABLES / src, numeric_key))
     auparse_types = [(value, f"AUPARSE_TYPE_{name}") for value, name in enumerate(AUPARSE_TYPES)]
     files[OUT / "auparse" / "auparse_types.py"] = render_entries("auparse_type_t (auparse/auparse-defs.h)", auparse_types)
     for header in sorted(CORPUS_TABLES.glob("*.h")) + sorted((CORPUS_TABLES / "auparse").glob("*.h")):
