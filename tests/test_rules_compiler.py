@@ -14,6 +14,7 @@ from c2audit.rules import (
     compile_rules_text,
     decompile,
     decompile_listing,
+    kernel_form,
 )
 from c2audit.rules.compiler import CompiledRule
 from c2audit.rules.errors import FieldError, RuleError, SyscallError
@@ -235,8 +236,10 @@ def test_keys_join_with_x01_and_go_last() -> None:
     assert rule.fields[-1].field == uapi.AUDIT_FILTERKEY and rule.buf == b"a\x01b"
 
 
-def test_prepend_sets_the_prepend_flag_in_what_is_sent() -> None:
-    assert compiled("-A always,exit -S all").rule.flags == uapi.AUDIT_FILTER_EXIT | uapi.AUDIT_FILTER_PREPEND
+def test_prepend_sets_the_prepend_flag_in_what_is_sent_not_in_the_kernel_form() -> None:
+    prepended, appended = compiled("-A always,exit -S all").data, compiled("-a always,exit -S all").data
+    assert RuleData.decode(prepended).flags == uapi.AUDIT_FILTER_EXIT | uapi.AUDIT_FILTER_PREPEND
+    assert kernel_form(prepended) == kernel_form(appended)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ The layout (linux/audit.h), native byte order like every netlink audit message::
 auditctl sends exactly ``sizeof(struct audit_rule_data) + buflen`` bytes.  What
 the kernel lists back differs in two ways (see ``kernel_form``): it clears the
 syscall-class bits at the top of the mask, having expanded them into the
-syscalls they stand for, and the netlink payload is zero-padded to 4 bytes.
+syscalls they stand for, it forgets ``AUDIT_FILTER_PREPEND`` once the rule is
+in place, and the netlink payload is zero-padded to 4 bytes.
 """
 from __future__ import annotations
 
@@ -105,11 +106,13 @@ def kernel_form(data: bytes) -> bytes:
     the mask) after OR-ing in the syscalls of each class set; that expansion
     uses the kernel's own class tables, so this is exact whenever the rule's
     mask is "all" (the expansion adds nothing) or sets no class bit, which is
-    every rule auditctl writes from syscall names.  The payload is then padded
-    to a 4-byte boundary like every netlink message.
+    every rule auditctl writes from syscall names.  The prepend flag (``-A``)
+    is cleared, and the payload padded to a 4-byte boundary like every netlink
+    message.
     """
     rule = RuleData.decode(data)
     mask = list(rule.mask)
     mask[-1] &= (1 << (32 - CLASS_BITS)) - 1
-    body = RuleData(rule.flags, rule.action, rule.fields, tuple(mask), rule.buf).encode()
+    flags = rule.flags & ~uapi.AUDIT_FILTER_PREPEND
+    body = RuleData(flags, rule.action, rule.fields, tuple(mask), rule.buf).encode()
     return body + b"\0" * (-len(body) % 4)
