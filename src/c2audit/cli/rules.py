@@ -19,6 +19,7 @@ from pathlib import Path
 
 import orjson
 
+from c2audit.cli import rulefiles
 from c2audit.rules.compiler import CompiledFile, compile_rules_text
 from c2audit.rules.errors import RuleError, RuleWarning
 from c2audit.rules.host import host_environment
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="keep the good rules of a file that has bad lines")
     compile_.add_argument("--machine", help="the machine to compile for (default: this one, as uname -m)")
     compile_.set_defaults(run=compile_command)
+    rulefiles.add_subcommands(commands)  # check, assemble
     return parser
 
 

@@ -175,14 +175,16 @@ def assemble(sources: Iterable[tuple[str, str]], directory: str) -> Assembly:
     kept: dict[str, tuple[str, Place] | None] = {name: None for name, _ in _SINGLETONS}
     body: list[str] = []
     assembly = Assembly("")
+    unterminated: Place | None = None
     for name, text in sources:
         assembly.files.append(name)
+        if unterminated is not None:
+            assembly.notes.append(Note(unterminated, f"no newline at the end of the file: augenrules would "
+                                       f"glue this line to the first line of {name}; kept apart here"))
         lines = text.split("\n")
-        if lines[-1] == "":
+        unterminated = Place(name, len(lines)) if lines[-1] else None
+        if not lines[-1]:
             lines.pop()
-        elif text:
-            assembly.notes.append(Note(Place(name, len(lines)), "no newline at the end of the file: augenrules "
-                                       "would glue this line to the next file's first line"))
         for number, line in enumerate(lines, start=1):
             line = line.removesuffix("\r")
             if not line or _COMMENT.match(line):
