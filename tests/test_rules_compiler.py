@@ -558,3 +558,30 @@ def test_error_messages_match_auditctls(kernel_state: object) -> None:
             assert ours.startswith(theirs), (text, ours, theirs)
         else:
             assert ours.split(" - ")[0] == theirs.split(" - ")[0], (text, ours, theirs)
+
+
+KERNEL_FORM_CASES = [
+    "-A always,exit -F arch=b64 -S openat,unlinkat -F auid>=1000 -F auid!=unset -k prepended",
+    "-a never,exit -F arch=b32 -S all -F exit=-EPERM -C uid!=euid",
+    "-a always,exit -S all -F a0&0x7C020000 -F success=0 -F key=a -F key=b",
+    "-a never,user -F msgtype=1100 -F subj_type=crond_t",
+    "-a always,exclude -F msgtype=EOE",
+    "-a never,filesystem -F fstype=tracefs -k fs",
+    "-a always,task -F uid=0",
+]
+
+
+@pytest.mark.kernel
+def test_the_kernel_lists_what_kernel_form_predicts(kernel_state: object) -> None:
+    """Our bytes go to the kernel as they are; what it lists back is their kernel form."""
+    from c2audit.kernel import AuditClient
+
+    with AuditClient() as client:
+        before = set(client.list_rules())
+        for text in KERNEL_FORM_CASES:
+            data = compiled(text).data
+            client.add_rule(data)
+            (listed,) = set(client.list_rules()) - before
+            client.delete_rule(listed)
+            assert listed + b"\0" * (-len(listed) % 4) == kernel_form(data), text
+            assert decompile(listed) == decompile(data)
