@@ -236,6 +236,12 @@ def test_keys_join_with_x01_and_go_last() -> None:
     assert rule.fields[-1].field == uapi.AUDIT_FILTERKEY and rule.buf == b"a\x01b"
 
 
+def test_empty_keys_join_as_auditctl_joins_them() -> None:
+    assert compiled("-w /x -k '' -k a").rule.buf == b"/xa"
+    assert compiled("-w /x -k a -k ''").rule.buf == b"/xa\x01"
+    assert [f.field for f in compiled("-w /x -F key=").rule.fields] == [uapi.AUDIT_WATCH, uapi.AUDIT_PERM]
+
+
 def test_prepend_sets_the_prepend_flag_in_what_is_sent_not_in_the_kernel_form() -> None:
     prepended, appended = compiled("-A always,exit -S all").data, compiled("-a always,exit -S all").data
     assert RuleData.decode(prepended).flags == uapi.AUDIT_FILTER_EXIT | uapi.AUDIT_FILTER_PREPEND

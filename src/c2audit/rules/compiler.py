@@ -27,7 +27,6 @@ from c2audit.rules.syntax import (
     KeyPart,
     ListPart,
     ParsedFile,
-    ParsedLine,
     PermPart,
     RuleCommand,
     RuleOperation,
@@ -111,11 +110,6 @@ def compile_rules_text(
     return CompiledFile(parsed, tuple(rules), tuple(errors), tuple(warnings))
 
 
-def compile_line(line: ParsedLine, environment: Environment | None = None) -> CompiledRule | None:
-    """The kernel rule of a parsed line, if it has one."""
-    return compile_rule(line.rule, environment or Environment()) if line.rule else None
-
-
 def compile_rule(command: RuleCommand, environment: Environment | None = None) -> CompiledRule:
     """The kernel rule a RuleCommand stands for, or a RuleError placed at the offending part."""
     builder = _RuleBuilder(environment or Environment())
@@ -146,7 +140,7 @@ class _RuleBuilder:
     fields: list[RuleField] = field(default_factory=list)
     buf: bytearray = field(default_factory=bytearray)
     mask: list[int] = field(default_factory=lambda: [0] * MASK_WORDS)
-    keys: list[str] = field(default_factory=list)
+    key: bytes = b""  # the keys so far, joined with \x01 (an empty -k adds nothing but a separator)
     warnings: list[RuleWarning] = field(default_factory=list)
 
     def add(self, part: RulePart) -> None:
@@ -347,21 +341,21 @@ class _RuleBuilder:
             if self.operation is None:
                 raise FieldError("key-needs-anchor", "key option needs a watch or syscall given prior to it")
             self._require_key_anchor("key option needs a watch or syscall given prior to it")
-        joined = len("\x01".join(self.keys))
-        if len(part.key.encode("utf-8", "surrogateescape")) + joined + (1 if self.keys else 0) > F.KEY_MAX:
+        new = part.key.encode("utf-8", "surrogateescape")
+        if len(new) + len(self.key) + (1 if self.key else 0) > F.KEY_MAX:
             raise FieldError("key-too-long", f"key option exceeds size limit ({F.KEY_MAX} bytes)")
         if "\x01" in part.key:
             self._warn("key-separator", f"key {part.key} has illegal character", part.origin)
-        self.keys.append(part.key)
+        self.key += (b"\x01" if self.key else b"") + new
 
     # end of line --------------------------------------------------------------------------
 
     def finish(self, command: RuleCommand) -> CompiledRule:
         if self.operation is None:
             raise RuleError("list-missing", "Error - no list specified")
-        if self.keys:
+        if self.key:
             self._require_key_anchor("Key field needs a watch, syscall or exe path given prior to it")
-            key = F.encode_string("key", "\x01".join(self.keys), F.KEY_MAX)
+            key = F.Encoded(len(self.key), self.key)
             F.check_list(F.FieldPair("key", uapi.AUDIT_FILTERKEY, uapi.AUDIT_EQUAL, ""), self._context())
             self._append_field("key", uapi.AUDIT_FILTERKEY, uapi.AUDIT_EQUAL, key.value, key.data)
         if self.filter_list != uapi.AUDIT_FILTER_TASK and not self.syscall_added:
