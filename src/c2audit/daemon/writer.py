@@ -287,22 +287,38 @@ class Writer(threading.Thread):
             self._disk_failure("fsync", exc)
 
     def _report_losses(self) -> None:
-        """Write loss records for what was dropped or lost since the last ones, if we can write."""
+        """Write loss records for what was dropped or lost since the last ones, if we can write.
+
+        A loss record that does not fit is not itself counted as a drop: its
+        count stays unreported and the next chance writes it.
+        """
         if not (self.config.write_logs and self.policy.writing and self.log.is_open):
             return
         writer, kernel = self.counters.writer, self.counters.kernel
+        totals = {"halted": writer.records_dropped_halted, "suspended": writer.records_dropped_suspended,
+                  "write-error": writer.records_dropped_write_error}
         for reason, count in self._unreported.items():
-            if count:
-                self._unreported[reason] = 0
-                total = {"halted": writer.records_dropped_halted, "suspended": writer.records_dropped_suspended}
-                self._write_daemon(uapi.AUDIT_DAEMON_ERR, logformat.lost_text(
-                    "daemon", reason, count, total.get(reason, writer.records_dropped_write_error)))
+            if count and self._write_loss(logformat.lost_text("daemon", reason, count, totals[reason])):
+                self._unreported[reason] -= count
         rise = kernel.lost_since_start - writer.kernel_lost_reported
-        if rise > 0:
-            writer.kernel_lost_reported += rise
-            self._write_daemon(uapi.AUDIT_DAEMON_ERR, logformat.lost_text(
+        if rise > 0 and self._write_loss(logformat.lost_text(
                 "kernel", "lost-counter", rise, kernel.lost_since_start,
-                kernel_lost=kernel.lost, backlog=kernel.backlog, backlog_limit=kernel.backlog_limit))
+                kernel_lost=kernel.lost, backlog=kernel.backlog, backlog_limit=kernel.backlog_limit)):
+            writer.kernel_lost_reported += rise
+
+    def _write_loss(self, text: str) -> bool:
+        payload = logformat.daemon_payload(text, self._clock(), self._serial.next())
+        line = self.formatter.line(uapi.AUDIT_DAEMON_ERR, payload)
+        try:
+            self.log.append(line)
+        except PartialWrite as exc:
+            self._disk_failure("write", exc)
+            return False
+        writer = self.counters.writer
+        writer.lines_written += 1
+        writer.bytes_written += len(line)
+        writer.log_size = self.log.size
+        return True
 
     # -- disk trouble --------------------------------------------------------
 

@@ -1,0 +1,286 @@
+"""``c2audit daemon`` on the real kernel: a subprocess on a temporary config, log and run directory.
+
+Every test is ``kernel``-marked: conftest holds the machine-wide lock and the
+``kernel_state`` fixture deletes the rules added here, unregisters a daemon left
+behind and restores enabled/failure/backlog settings.  Rules match only this
+test process (``-F pid=``), so other work on the machine adds nothing.  The
+fault tests put the log on a small tmpfs mounted for the test.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from c2audit.daemon.state import parse_state
+from c2audit.kernel import AuditClient
+
+pytestmark = pytest.mark.kernel
+KEY = "c2test"
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def kernel_status():  # noqa: ANN201 - netlink.AuditStatus
+    with AuditClient() as client:
+        return client.get_status()
+
+
+def add_rule(text: str) -> None:
+    from c2audit.rules import compile_rules_text
+    from c2audit.rules.host import host_environment
+
+    compiled = compile_rules_text(text + "\n", "test", host_environment())
+    assert not compiled.errors, compiled.errors
+    with AuditClient() as client:
+        for rule in compiled.rules:
+            client.add_rule(rule.data)
+
+
+def audit_my_getpgid() -> None:
+    add_rule(f"-a always,exit -F arch=b64 -S getpgid -F pid={os.getpid()} -F key={KEY}")
+
+
+class DaemonProcess:
+    """One ``c2audit daemon`` subprocess with its files under ``root``."""
+
+    def __init__(self, root: Path, settings: str = "", log_dir: Path | None = None):
+        self.root = root
+        self.log_dir = log_dir or root / "log"
+        self.log = self.log_dir / "audit.log"
+        self.state_file = root / "run" / "c2audit.state"
+        self.pid_file = root / "run" / "c2audit.pid"
+        self.config = root / "c2audit.conf"
+        self.config.write_text(
+            f"log_file = {self.log}\npid_file = {self.pid_file}\nstate_file = {self.state_file}\n"
+            f"status_interval = 1\npriority_boost = 0\nflush = incremental_async\nfreq = 100\n"
+            f"backlog_limit = 8192\nbacklog_wait_time = 0\nenabled_at_exit = 0\n{settings}")
+        self.stderr = root / "daemon.stderr"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, expect_registered: bool = True) -> DaemonProcess:
+        with self.stderr.open("wb") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "c2audit", "daemon", "--config", str(self.config)],
+                                         stdout=subprocess.DEVNULL, stderr=err)
+        if expect_registered:
+            wait_for(lambda: self.proc.poll() is not None or kernel_status().pid == self.proc.pid,
+                     what="the daemon to register")
+            assert self.proc.poll() is None, self.stderr.read_text()
+        return self
+
+    def send(self, signo: int) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signo)
+
+    def stop(self, signo: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.send(signo)
+        return self.proc.wait(60)
+
+    def state(self) -> dict[str, str]:
+        """A fresh state report (SIGCONT)."""
+        before = self.state_file.stat().st_mtime_ns if self.state_file.exists() else 0
+        time.sleep(0.01)
+        self.send(signal.SIGCONT)
+        wait_for(lambda: self.state_file.exists() and self.state_file.stat().st_mtime_ns != before,
+                 what="the state report")
+        return parse_state(self.state_file.read_text())
+
+    def lines(self, path: Path | None = None) -> list[str]:
+        data = (path or self.log).read_bytes()
+        assert not data or data.endswith(b"\n"), "the log must end on a whole line"
+        return data.decode(errors="replace").splitlines()
+
+    def key_records(self) -> list[str]:
+        return [line for line in self.lines() if line.startswith("type=SYSCALL ") and f'key="{KEY}"' in line]
+
+
+@pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
+    started: list[DaemonProcess] = []
+
+    def make(settings: str = "", log_dir: Path | None = None, name: str = "d") -> DaemonProcess:
+        root = tmp_path / name
+        root.mkdir()
+        daemon = DaemonProcess(root, settings, log_dir)
+        started.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in started:  # never leave one running, whatever the test did
+        if daemon.proc is not None and daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait(30)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        point = tmp_path / f"tmpfs{len(mounted)}"
+        point.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(point)], check=True)
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@pytest.mark.parametrize("enabled_at_exit", [0, 1])
+def test_rule_hit_is_logged_and_sigterm_leaves_the_kernel_as_configured(daemons, enabled_at_exit: int) -> None:
+    daemon = daemons(f"enabled_at_exit = {enabled_at_exit}\n").start()
+    assert kernel_status().enabled == 1
+    audit_my_getpgid()
+    for _ in range(3):
+        os.getpgid(0)
+    wait_for(lambda: len(daemon.key_records()) == 3, what="three records of our getpgid")
+    assert all(f" pid={os.getpid()} " in line and " syscall=121 " in line for line in daemon.key_records())
+    assert daemon.lines()[0].startswith("type=DAEMON_START ") and f" pid={daemon.proc.pid} " in daemon.lines()[0]
+    assert daemon.stop() == 0
+    status = kernel_status()
+    assert (status.pid, status.enabled) == (0, enabled_at_exit)
+    last = daemon.lines()[-1]
+    assert last.startswith("type=DAEMON_END ") and f"op=terminate auid=" in last and f" pid={os.getpid()} " in last
+    assert not daemon.pid_file.exists()
+    assert parse_state(daemon.state_file.read_text())["state"] == "stopped"
+    if shutil.which("ausearch"):
+        found = subprocess.run(["ausearch", "--input", str(daemon.log), "-k", KEY, "-sc", "getpgid"],
+                               capture_output=True, text=True, check=False)
+        assert found.stdout.count("\n----\n") + found.stdout.startswith("----") == 3  # ausearch reads it as is
+
+
+def test_rotation_by_size_keeps_num_logs(daemons) -> None:
+    daemon = daemons("max_log_file = 1\nmax_log_file_action = rotate\nnum_logs = 3\nbacklog_wait_time = 60000\n")
+    daemon.start()
+    audit_my_getpgid()
+    for _ in range(7000):  # SYSCALL + PROCTITLE: ~600 bytes each, ~4 MB, three rotations
+        os.getpgid(0)
+    wait_for(lambda: int(daemon.state()["records_received"]) >= 14_000, what="every record read")
+    assert daemon.stop() == 0
+    assert sorted(p.name for p in daemon.log_dir.iterdir()) == ["audit.log", "audit.log.1", "audit.log.2"]
+    for rotated in ("audit.log.1", "audit.log.2"):
+        assert (daemon.log_dir / rotated).stat().st_size >= 1024 * 1024
+        daemon.lines(daemon.log_dir / rotated)  # whole lines
+    state = parse_state(daemon.state_file.read_text())
+    assert int(state["rotations"]) >= 3 and state["kernel_lost_since_start"] == "0"
+
+
+def test_kernel_loss_is_recorded(daemons) -> None:
+    daemon = daemons("backlog_limit = 1\nbacklog_wait_time = 0\n").start()
+    audit_my_getpgid()
+    lost_before = kernel_status().lost
+    for _ in range(5):
+        for _ in range(20_000):
+            os.getpgid(0)
+        if kernel_status().lost > lost_before:
+            break
+    else:
+        pytest.skip("the kernel dropped nothing even with backlog_limit 1: cannot force loss on this machine")
+    wait_for(lambda: any("op=lost src=kernel" in line for line in daemon.lines()), what="a loss record")
+    assert daemon.stop() == 0
+    state = parse_state(daemon.state_file.read_text())
+    reported = [line for line in daemon.lines() if "op=lost src=kernel" in line]
+    assert all(line.startswith("type=DAEMON_ERR ") for line in reported)
+    total = sum(int(line.split(" lost=")[1].split()[0]) for line in reported)
+    assert total == int(state["kernel_lost_since_start"]) == int(state["kernel_lost_reported"]) > 0
+
+
+def test_a_second_daemon_does_not_take_over(daemons) -> None:
+    first = daemons(name="first").start()
+    second = daemons(name="second").start(expect_registered=False)
+    assert second.proc.wait(30) == 1
+    assert "another audit daemon" in second.stderr.read_text()
+    assert kernel_status().pid == first.proc.pid
+    assert first.stop() == 0
+
+
+def test_reload_rotate_and_state_report(daemons) -> None:
+    daemon = daemons("num_logs = 2\n").start()
+    audit_my_getpgid()
+    os.getpgid(0)
+    wait_for(lambda: len(daemon.key_records()) == 1, what="a record")
+    state = daemon.state()
+    assert state["state"] == "running" and int(state["records_received"]) >= 1 and state["enobufs"] == "0"
+    assert int(state["socket_rcvbuf"]) >= 256 * 1024 * 1024  # SO_RCVBUFFORCE took (the kernel doubles it)
+    with daemon.config.open("a") as config:
+        config.write("name_format = user\nname = reloaded\n")
+    daemon.send(signal.SIGHUP)
+    wait_for(lambda: any("DAEMON_CONFIG" in line for line in daemon.lines()), what="DAEMON_CONFIG")
+    os.getpgid(0)
+    wait_for(lambda: any(line.startswith("node=reloaded type=SYSCALL ") for line in daemon.lines()),
+             what="a record with the new node name")
+    daemon.send(signal.SIGUSR1)
+    wait_for(lambda: (daemon.log_dir / "audit.log.1").exists(), what="the rotation")
+    assert daemon.stop() == 0
+    assert "DAEMON_ROTATE" in daemon.lines()[0] and "op=rotate-logs" in daemon.lines()[0]
+
+
+def test_kill_9_leaves_a_log_ending_on_a_whole_line(daemons) -> None:
+    daemon = daemons().start()
+    audit_my_getpgid()
+    load = subprocess.Popen([sys.executable, "-c", "import os\nfor _ in range(200000): os.getpgid(0)"])
+    add_rule(f"-a always,exit -F arch=b64 -S getpgid -F pid={load.pid} -F key={KEY}")
+    wait_for(lambda: daemon.log.stat().st_size > 200_000, what="the log to grow under load")
+    daemon.proc.kill()
+    daemon.proc.wait(30)
+    load.kill()
+    load.wait(30)
+    lines = daemon.lines()  # asserts the final newline
+    assert all(line.startswith(("type=", "node=")) for line in lines)
+
+
+def test_disk_full_suspends_and_keeps_what_was_written(daemons, small_tmpfs) -> None:
+    log_dir = small_tmpfs("256k")
+    daemon = daemons("disk_full_action = suspend\nflush = none\nfreq = 0\n", log_dir=log_dir).start()
+    audit_my_getpgid()
+    for _ in range(1500):  # ~900 KB of records for a 256 KB file system
+        os.getpgid(0)
+    wait_for(lambda: daemon.state()["disk_full"] == "yes", what="the disk to fill")
+    state = daemon.state()
+    assert state["logging_suspended"] == "yes" and int(state["records_dropped_suspended"]) > 0
+    assert daemon.stop() == 0
+    lines = daemon.lines()
+    assert lines[0].startswith("type=DAEMON_START ")
+    assert all(line.startswith("type=") for line in lines)
+    final = parse_state(daemon.state_file.read_text())
+    written = sum(1 for line in lines if line.startswith(("type=SYSCALL", "type=PROCTITLE")))
+    dropped = int(final["records_dropped"])
+    assert written + dropped >= 3000  # every record read was either written or counted as dropped
+    assert kernel_status().pid == 0
+
+
+def test_disk_full_halt_hands_over_to_the_kernel(daemons, small_tmpfs) -> None:
+    log_dir = small_tmpfs("128k")
+    daemon = daemons("disk_full_action = halt\nflush = none\nfreq = 0\n", log_dir=log_dir).start()
+    audit_my_getpgid()
+    for _ in range(800):  # ~480 KB of records for a 128 KB file system
+        os.getpgid(0)
+    wait_for(lambda: daemon.state()["reader_halted"] == "yes", what="the halt-equivalent")
+    with AuditClient() as client:
+        client.set_backlog_limit(64)  # a short kernel queue, so the kernel's side shows at once
+        lost_before = client.get_status().lost
+    for _ in range(5000):  # nobody drains now: the kernel's backlog fills and it counts lost
+        os.getpgid(0)
+    assert kernel_status().lost > lost_before
+    state = daemon.state()
+    assert state["halted"].startswith("halt (no space left") and state["disk_full"] == "yes"
+    assert daemon.stop() == 0  # drains (counting what it cannot write) and stops cleanly
+    assert kernel_status().pid == 0
+    assert int(parse_state(daemon.state_file.read_text())["records_dropped_halted"]) > 0
+    daemon.lines()
