@@ -1,0 +1,785 @@
+"""``AuParser``: libauparse's cursor API over c2audit's records, events and interpreter.
+
+The parser reads lines from a :mod:`~c2audit.auparse.sources` source, parses
+them with :func:`c2audit.records.parse_line`, groups them with
+:class:`c2audit.events.AuparseGrouper` and interprets fields with
+:class:`c2audit.interpret.Interpreter`; what is left here is the C library's
+cursor state machine, reproduced call for call (``auparse.c``):
+
+* one *current event*; a record cursor that may point past the last record
+  (after ``next_record()`` returns False nothing is current until
+  ``first_record()``); a field cursor kept per record;
+* the *loaded interpretation list*: the ENRICHED part of the record the cursor
+  last moved to through a call that loads it, which ``interpret_field()``
+  prefers to computing (a few calls move the cursor without reloading it, as
+  in C);
+* return values and exceptions as the binding maps the C results: False for
+  0, ``OSError`` for -1 with errno, ``RuntimeError``/``LookupError`` where the
+  binding says so.
+
+Events are grouped with audit-userspace 4.x's single-record rule
+(:func:`c2audit.events.is_last_record`): a ``LOGIN`` record waits for the
+``SYSCALL`` of its event, as the binding's own reference output requires
+(3.0.9 cut them apart).
+"""
+from __future__ import annotations
+
+import errno
+import os
+import time
+import types
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from c2audit.events import AuparseGrouper, Event, is_last_record
+from c2audit.interpret import EscapeMode, Interpreter, RecordContext, default_lookups, field_type, parse_enriched
+from c2audit.interpret.cnum import c_int, strtol
+from c2audit.records import NAME_BY_TYPE, Record, RecordError, parse_line
+from c2audit.tables import uapi
+
+from . import constants as C
+from . import search
+from .sources import (
+    EOF,
+    NO_DATA,
+    BufferSource,
+    FileListSource,
+    LineSource,
+    StreamSource,
+    buffer_text,
+    configured_logs,
+    read_auditd_setting,
+    text_file_descriptor,
+)
+from .timestamp import AuEvent
+
+DEFAULT_EOE_TIMEOUT = 2
+
+
+class NoParser(Exception):
+    """Raised when an AuParser object is not bound to a parser (never initialised)."""
+
+
+NoParser.__module__ = "auparse"
+
+_INTERPRETERS: dict[int, Interpreter] = {}
+
+
+def _interpreter(escape: int) -> Interpreter:
+    """One shared :class:`Interpreter` per escape mode (the C library shares its name caches too)."""
+    interpreter = _INTERPRETERS.get(escape)
+    if interpreter is None:
+        shared = next(iter(_INTERPRETERS.values()), None)
+        lookups = shared.lookups if shared is not None else default_lookups()
+        interpreter = Interpreter(lookups, escape)  # type: ignore[arg-type]  # any int, as in C
+        _INTERPRETERS[escape] = interpreter
+    return interpreter
+
+
+def set_lookups(lookups: Any) -> None:
+    """Answer uid/gid/protocol names from ``lookups`` (c2audit extension: reproducible tests)."""
+    _INTERPRETERS.clear()
+    _INTERPRETERS[int(EscapeMode.TTY)] = Interpreter(lookups, EscapeMode.TTY)
+
+
+def _eoe_timeout() -> int:
+    """``end_of_event_timeout`` of auditd.conf, which every ``auparse_init`` reloads."""
+    value = read_auditd_setting("end_of_event_timeout")
+    try:
+        return int(value) if value else DEFAULT_EOE_TIMEOUT
+    except ValueError:
+        return DEFAULT_EOE_TIMEOUT
+
+
+def _os_error(code: int) -> OSError:
+    return OSError(code, os.strerror(code) if code else "Error")
+
+
+class AuParser:
+    """AuParser(source_type, source): construct a parser bound to input data.
+
+    ``source_type`` is one of the ``AUSOURCE_*`` constants; ``source`` is, per
+    type: None (LOGS, FEED), a path (FILE), a sequence of paths (FILE_ARRAY),
+    a string of log text (BUFFER), a sequence of strings (BUFFER_ARRAY), a
+    descriptor or object with ``fileno()`` (DESCRIPTOR), a text file object
+    (FILE_POINTER).
+    """
+
+    def __init__(self, source_type: int = -1, source: Any = None) -> None:
+        if not isinstance(source_type, int):
+            raise TypeError(f"'{type(source_type).__name__}' object cannot be interpreted as an integer")
+        self._kind = source_type
+        self._source: LineSource = _open_source(source_type, source)
+        self._grouper = AuparseGrouper(eoe_timeout=_eoe_timeout(), last_record=is_last_record)
+        self._ready: deque[Event] = deque()
+        self._callback: Callable[..., Any] | None = None
+        self._callback_data: Any = None
+        self._escape = int(EscapeMode.TTY)
+        self._interp = _interpreter(self._escape)
+        self._expr: search.Expr | None = None
+        self._expr_started = False
+        self._stop = C.AUSEARCH_STOP_EVENT
+        self._find_name: str | None = None
+        self._normalized: Any = None
+        self._clear_event()
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for attributes __init__ never set: the object has no parser.
+        if name.startswith("_"):
+            raise NoParser("object has no parser associated with it")
+        raise AttributeError(f"'auparse.AuParser' object has no attribute '{name}'")
+
+    def __del__(self) -> None:
+        source = self.__dict__.get("_source")
+        if source is not None:
+            source.close()
+
+    # --- cursor state -------------------------------------------------------------------
+
+    def _clear_event(self) -> None:
+        self._event: Event | None = None
+        self._records: list[Record] = []
+        self._sec_ok = False
+        self._index = -1  # current record; -1 when the cursor is past the end (C's NULL)
+        self._record: Record | None = None
+        self._fields: list[tuple[str, str | None]] | None = None
+        self._fi = 0
+        self._saved: dict[int, int] = {}  # field cursors of the event's other records
+        self._loaded: Record | None = None  # record whose interpretation list is loaded
+        self._il: dict[str, str] | None = None
+        self._context: RecordContext | None = None
+        self._normalized = None
+
+    def _set_event(self, event: Event) -> None:
+        """Make ``event`` current, cursors on its first field (``aup_list_first`` + load)."""
+        self._event = event
+        self._records = event.records
+        self._sec_ok = event.sec != 0
+        self._saved = {}
+        self._index = -1
+        self._goto(0)
+        self._fi = 0
+        self._load()
+
+    def _goto(self, index: int) -> None:
+        """Move the record cursor (-1: past the end), keeping each record's field cursor."""
+        if self._index >= 0 and self._fi:
+            self._saved[self._index] = self._fi
+        self._index = index
+        if index < 0:
+            self._record = self._fields = None
+            self._fi = 0
+            return
+        record = self._records[index]
+        self._record = record
+        self._fields = record.fields
+        self._fi = self._saved.pop(index, 0)
+        self._context = None
+
+    def _load(self) -> None:
+        """``load_interpretation_list`` of the current record."""
+        self._loaded = self._record
+        self._il = None
+        self._context = None
+
+    def _free(self) -> None:
+        """``free_interpretation_list``."""
+        self._loaded = None
+        self._il = None
+        self._context = None
+
+    def _interpretations(self) -> dict[str, str]:
+        if self._il is None:
+            loaded = self._loaded
+            self._il = parse_enriched(loaded.enriched) if loaded is not None and loaded.enriched else {}
+        return self._il
+
+    def _il_count(self) -> bool:
+        """``interpretation_list_cnt() != 0``: a list with entries is loaded."""
+        return bool(self._interpretations())
+
+    def _record_context(self, cwd: str | None = None) -> RecordContext:
+        context = self._context
+        if context is None or cwd is not None:
+            record = self._record
+            assert record is not None and self._fields is not None
+            context = RecordContext.from_fields(record.type, self._fields, None, cwd)  # type: ignore[arg-type]
+            il = self._interpretations()
+            if il:
+                context = RecordContext(context.record_type, context.machine, context.syscall, context.a0,
+                                        context.a1, cwd, il)
+            if cwd is None:
+                self._context = context
+        return context
+
+    # --- reading events -----------------------------------------------------------------
+
+    def _next_event(self) -> int:
+        """``auparse_next_event``: 1 with a new current event, 0 when none is ready now."""
+        self._clear_event()
+        ready = self._ready
+        if ready:
+            self._set_event(ready.popleft())
+            return 1
+        source = self._source
+        read = source.read
+        push = self._grouper.push
+        while True:
+            line = read()
+            if line.__class__ is str:
+                try:
+                    record = parse_line(line, source.filename, source.line_number)  # type: ignore[arg-type]
+                except RecordError:
+                    continue
+                if record.milli > 999:
+                    continue  # str2event refuses it: not a record
+                out = push(record)
+                if out:
+                    ready.extend(out)  # type: ignore[arg-type]  # the auparse grouper reports no losses
+                    self._set_event(ready.popleft())
+                    return 1
+            elif line == NO_DATA:
+                return 0
+            else:
+                assert line == EOF
+                ready.extend(self._grouper.flush())  # type: ignore[arg-type]
+                if not ready:
+                    return 0
+                self._set_event(ready.popleft())
+                return 1
+
+    def parse_next_event(self) -> bool:
+        """Advance to the next event; False when there are no more events to parse."""
+        return self._next_event() > 0
+
+    def _first_record(self) -> int:
+        if not self._records:
+            rc = self._next_event()
+            if rc <= 0:
+                return rc
+        if self._index == 0 and self._il_count():
+            self._fi = 0
+            return 1
+        self._goto(0)
+        self._fi = 0
+        self._load()
+        return 1
+
+    def first_record(self) -> bool:
+        """Reposition the record cursor to the first record of the current event."""
+        return self._first_record() > 0
+
+    def next_record(self) -> bool:
+        """Advance the record cursor; False when there are no more records in the event."""
+        self._free()
+        if not self._records and self._first_record() <= 0:
+            return False
+        if self._index < 0:
+            return False
+        index = self._index + 1
+        if index < len(self._records):
+            self._goto(index)
+            self._load()
+            return True
+        self._goto(-1)
+        return False
+
+    def goto_record_num(self, num: int) -> bool:
+        """Move the record cursor to record ``num`` (0-based) of the current event."""
+        if not isinstance(num, int):
+            raise TypeError(f"'{type(num).__name__}' object cannot be interpreted as an integer")
+        num &= 0xFFFFFFFF
+        if self._index >= 0 and self._index == num and self._il_count():
+            self._fi = 0
+            return True
+        self._free()
+        if num >= len(self._records):
+            return False
+        self._goto(num)
+        self._fi = 0
+        self._load()
+        return True
+
+    def first_field(self) -> bool:
+        """Reposition the field cursor to the first field of the current record."""
+        if self._fields is None:
+            return False
+        self._fi = 0
+        return True
+
+    def next_field(self) -> bool:
+        """Advance the field cursor; False when there are no more fields in the record."""
+        fields = self._fields
+        if fields is not None and self._fi < len(fields) - 1:
+            self._fi += 1
+            return True
+        return False
+
+    # --- event and record accessors -----------------------------------------------------
+
+    def get_timestamp(self) -> AuEvent | None:
+        """The current event's timestamp as an AuEvent, None without one."""
+        event = self._event
+        if event is None or not event.sec:
+            return None
+        return AuEvent._make(event.sec, event.milli, event.serial, event.node)
+
+    def get_num_records(self) -> int:
+        """Number of records in the current event."""
+        if not self._records:
+            raise RuntimeError("No records")
+        return len(self._records)
+
+    def get_type(self) -> int:
+        """Type number of the current record."""
+        record = self._record
+        if record is None or not record.type:
+            raise LookupError("Not found")
+        return record.type
+
+    def get_type_name(self) -> str:
+        """Type name of the current record."""
+        record = self._record
+        name = NAME_BY_TYPE.get(record.type) if record is not None else None
+        if name is None:
+            raise LookupError("Not found")
+        return name
+
+    def get_line_number(self) -> int:
+        """Input line (from 1) of the current record."""
+        record = self._record
+        if record is None or not record.line:
+            raise RuntimeError("No line number")
+        return record.line
+
+    def get_filename(self) -> str | None:
+        """File of the current record for file sources, else None."""
+        if self._kind not in (C.AUSOURCE_FILE, C.AUSOURCE_FILE_ARRAY) or self._record is None:
+            return None
+        return self._record.filename
+
+    def get_num_fields(self) -> int:
+        """Number of fields in the current record."""
+        fields = self._fields
+        if not fields:
+            raise _os_error(0)
+        return len(fields)
+
+    def get_record_text(self) -> str:
+        """The current record as read, without its ENRICHED part."""
+        record = self._record
+        if record is None:
+            raise _os_error(0)
+        return record.text
+
+    # --- field accessors ----------------------------------------------------------------
+
+    def get_field_name(self) -> str:
+        """Name of the current field."""
+        fields = self._fields
+        if fields and self._sec_ok:
+            return fields[self._fi][0]
+        raise RuntimeError("'field name' is NULL")
+
+    def get_field_str(self) -> str:
+        """Raw value of the current field."""
+        fields = self._fields
+        if fields and self._sec_ok:
+            value = fields[self._fi][1]
+            if value is not None:
+                return value
+        raise RuntimeError("'field str' is NULL")
+
+    def get_field_type(self) -> int:
+        """AUPARSE_TYPE_* of the current field (UNCLASSIFIED when there is none)."""
+        fields = self._fields
+        if not fields or not self._sec_ok:
+            return 0
+        name, value = fields[self._fi]
+        return int(field_type(name, value if value is not None else "", self._record.type))  # type: ignore[union-attr]
+
+    def get_field_int(self) -> int:
+        """Value of the current field as a C int (``strtol``)."""
+        fields = self._fields
+        value = fields[self._fi][1] if fields and self._sec_ok else None
+        if value is None:
+            raise _os_error(errno.ENODATA)
+        number, erange = strtol(value, 10)
+        if erange:
+            raise _os_error(errno.ERANGE)
+        return c_int(number)
+
+    def interpret_field(self) -> str:
+        """Interpretation of the current field, escaped per the escape mode."""
+        fields = self._fields
+        if fields and self._sec_ok:
+            name, value = fields[self._fi]
+            if value is None:
+                return " "  # print_escaped(NULL)
+            context = self._context
+            if context is None:
+                context = self._record_context()
+            return self._interp.interpret(name, value, context)
+        raise RuntimeError("'interpretation' is NULL")
+
+    def interpret_realpath(self) -> str:
+        """Interpretation of an ESCAPED_FILE field made absolute against the event's CWD."""
+        if self.get_field_type() != C.FIELD_TYPES["AUPARSE_TYPE_ESCAPED_FILE"]:
+            raise RuntimeError("'interpretation' is NULL")
+        name, value = self._fields[self._fi]  # type: ignore[index]
+        assert value is not None
+        cwd = _event_cwd(self._records)
+        return self._interp.interpret(name, value, self._record_context(cwd))
+
+    def _sock_part(self, part: str) -> str:
+        if self.get_field_type() != C.FIELD_TYPES["AUPARSE_TYPE_SOCKADDR"]:
+            raise RuntimeError("'interpretation' is NULL")
+        text = self.interpret_field()
+        start = text.find(part)
+        end = text.find(" ", start + len(part)) if start >= 0 else -1
+        if end < 0:
+            raise RuntimeError("'interpretation' is NULL")
+        return text[start + len(part):end]
+
+    def interpret_sock_family(self) -> str:
+        """The ``fam=`` part of a sockaddr field's interpretation."""
+        return self._sock_part("fam=")
+
+    def interpret_sock_port(self) -> str:
+        """The ``lport=`` part of a sockaddr field's interpretation."""
+        return self._sock_part("lport=")
+
+    def interpret_sock_address(self) -> str:
+        """The ``laddr=`` part of a sockaddr field's interpretation."""
+        return self._sock_part("laddr=")
+
+    def find_field(self, name: str) -> str | None:
+        """Scan from the cursor to the end of the event for field ``name``; its value or None."""
+        if not isinstance(name, str):
+            raise TypeError(f"find_field() argument must be str, not {type(name).__name__}")
+        if self._event is None:
+            return None
+        self._find_name = name
+        if not self._sec_ok or self._fields is None:
+            return None
+        fields = self._fields
+        if fields and fields[self._fi][0] == name:
+            return fields[self._fi][1]
+        return self.find_field_next()
+
+    def find_field_next(self) -> str | None:
+        """The value of the next field with the name given to find_field(), or None."""
+        if self._event is None:
+            return None
+        name = self._find_name
+        if name is None:
+            raise _os_error(errno.EINVAL)
+        if not self._sec_ok or self._fields is None:
+            return None
+        if not self.next_field():
+            return None
+        while True:
+            fields = self._fields
+            assert fields is not None
+            for index in range(self._fi, len(fields)):
+                if fields[index][0] == name:
+                    self._fi = index
+                    return fields[index][1]
+            following = self._index + 1
+            if following >= len(self._records):
+                self._goto(-1)
+                return None
+            self._goto(following)
+            self._fi = 0
+            self._free()
+            self._load()
+
+    # --- search -------------------------------------------------------------------------
+
+    def search_add_item(self, field: str, op: str, value: str, how: int) -> None:
+        """Add ``field op value`` (op: ``exists``, ``=``, ``!=``) on raw values to the search."""
+        self._add_item(field, op, value, how, interpreted=False)
+
+    def search_add_interpreted_item(self, field: str, op: str, value: str, how: int) -> None:
+        """Like search_add_item() but comparing interpreted values."""
+        self._add_item(field, op, value, how, interpreted=True)
+
+    def _add_item(self, field: str, op: str, value: str, how: int, interpreted: bool) -> None:
+        _require_types((field, str), (op, str), (value, str), (how, int))
+        if not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND or op not in ("exists", "=", "!="):
+            raise _os_error(errno.EINVAL)
+        if op == "exists":
+            expr: search.Expr = search.FieldExists(field)
+        else:
+            expr = search.Compare(field, value, interpreted, op == "!=")
+        self._add_expr(expr, how)
+
+    def search_add_timestamp_item(self, op: str, sec: int, milli: int, how: int) -> None:
+        """Add a condition on the event time (op: ``<``, ``<=``, ``>=``, ``>``, ``=``)."""
+        self.search_add_timestamp_item_ex(op, sec, milli, 0, how)
+
+    def search_add_timestamp_item_ex(self, op: str, sec: int, milli: int, serial: int, how: int) -> None:
+        """Add a condition on the event time and serial."""
+        _require_types((op, str), (sec, int), (milli, int), (serial, int), (how, int))
+        ops = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "=": "=="}
+        milli &= 0xFFFFFFFF
+        if op not in ops or milli >= 1000 or not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND:
+            raise _os_error(errno.EINVAL)
+        self._add_expr(search.TimestampCompare(ops[op], sec, milli, serial & 0xFFFFFFFF), how)
+
+    def search_add_expression(self, expression: str, how: int) -> None:
+        """Add an ausearch-expression(5) expression to the search."""
+        _require_types((expression, str), (how, int))
+        if not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND:
+            raise _os_error(errno.EINVAL)
+        try:
+            expr = search.parse(expression)
+        except search.ExpressionError as exc:
+            raise OSError(str(exc)) from None
+        self._add_expr(expr, how)
+
+    def search_add_regex(self, regexp: str) -> None:
+        """AND a POSIX extended regular expression on the record text to the search."""
+        _require_types((regexp, str))
+        try:
+            pattern = search.compile_ere(regexp)
+        except search.re.error:
+            raise _os_error(errno.EINVAL) from None
+        self._add_expr(search.RegexMatch(pattern), C.AUSEARCH_RULE_AND)
+
+    def _add_expr(self, expr: search.Expr, how: int) -> None:
+        self._expr = search.combine(self._expr, expr, how)
+        self._expr_started = False
+
+    def search_set_stop(self, where: int) -> None:
+        """Where search_next_event() leaves the cursors: AUSEARCH_STOP_EVENT, _RECORD or _FIELD."""
+        _require_types((where, int))
+        if not C.AUSEARCH_STOP_EVENT <= where <= C.AUSEARCH_STOP_FIELD:
+            raise ValueError(errno.EINVAL, os.strerror(errno.EINVAL))
+        self._stop = where
+
+    def search_clear(self) -> None:
+        """Forget the search expression."""
+        self._expr = None
+        self._stop = C.AUSEARCH_STOP_EVENT
+
+    def search_next_event(self) -> bool:
+        """Advance to the next event with a record matching the search; False when none is left."""
+        expr = self._expr
+        if expr is None:
+            raise _os_error(errno.EINVAL)
+        if not self._expr_started:
+            if self._first_record() <= 0:
+                return False
+            self._expr_started = True
+        elif self._next_event() <= 0:
+            return False
+        while True:
+            while True:
+                if expr.matches(self):
+                    self._reposition()
+                    return True
+                if not self.next_record():
+                    break
+            if self._next_event() <= 0:
+                return False
+
+    def _reposition(self) -> None:
+        if self._stop == C.AUSEARCH_STOP_EVENT:
+            self._goto(0)
+            self._fi = 0
+        elif self._stop == C.AUSEARCH_STOP_RECORD:
+            self._fi = 0
+
+    # search.Cursor: what expressions ask of the record under the cursor
+    def _search_field(self, name: str) -> object:
+        fields = self._fields or ()
+        self._fi = 0
+        for index, (field_name, value) in enumerate(fields):
+            if field_name == name:
+                self._fi = index
+                return value
+        return search.NOT_FOUND
+
+    def _search_interpretation(self) -> str:
+        name, value = self._fields[self._fi]  # type: ignore[index]
+        if value is None:
+            return " "
+        return self._interp.interpret(name, value, self._record_context())
+
+    def _search_record_type(self) -> int:
+        return self._record.type  # type: ignore[union-attr]
+
+    def _search_timestamp(self) -> tuple[int, int, int]:
+        event = self._event
+        assert event is not None
+        return (event.sec, event.milli, event.serial)
+
+    def _search_record_text(self) -> str:
+        return self._record.text  # type: ignore[union-attr]
+
+    # --- feeds and callbacks ------------------------------------------------------------
+
+    def add_callback(self, callback: Callable[..., Any], user_data: Any = None) -> None:
+        """Call ``callback(parser, cb_event_type, user_data)`` for each event a feed completes."""
+        if not isinstance(callback, types.FunctionType):
+            raise ValueError("callback must be a function")
+        self._callback = callback
+        self._callback_data = user_data
+
+    def feed(self, data: str | bytes) -> None:
+        """Supply more input; complete events are passed to the callback."""
+        if not isinstance(data, (str, bytes, bytearray, memoryview)):
+            raise TypeError(f"feed() argument 1 must be str or read-only bytes-like object, "
+                            f"not {type(data).__name__}")
+        self._source.append(data)  # type: ignore[arg-type]
+        self._consume(flush=False)
+
+    def flush_feed(self) -> None:
+        """End of input: complete every pending event and pass it to the callback."""
+        self._consume(flush=True)
+
+    def feed_has_data(self) -> bool:
+        """True while events are accumulating or waiting to be taken."""
+        return bool(self._ready) or self._grouper.pending > 0
+
+    def feed_age_events(self) -> None:
+        """Complete events older than the end-of-event timeout by the clock, and pass them on."""
+        self._ready.extend(self._grouper.tick(time.time()))  # type: ignore[arg-type]
+        self._consume(flush=False)
+
+    def _consume(self, flush: bool) -> None:
+        """``consume_feed``."""
+        while self._next_event() > 0:
+            self._notify()
+        if flush:
+            self._ready.extend(self._grouper.flush())  # type: ignore[arg-type]
+            while self._ready:
+                self._clear_event()
+                self._set_event(self._ready.popleft())
+                self._notify()
+
+    def _notify(self) -> None:
+        if self._callback is not None:
+            self._callback(self, C.AUPARSE_CB_EVENT_READY, self._callback_data)
+
+    # --- settings -----------------------------------------------------------------------
+
+    def set_escape_mode(self, mode: int) -> None:
+        """Escaping applied to interpreted values: AUPARSE_ESC_RAW, _TTY, _SHELL, _SHELL_QUOTE."""
+        _require_types((mode, int))
+        self._escape = mode
+        self._interp = _interpreter(mode)
+        self._context = None
+
+    def set_eoe_timeout(self, seconds: int) -> None:
+        """Seconds after which an event without its end record is complete (0 is ignored)."""
+        _require_types((seconds, int))
+        if seconds:
+            self._grouper.eoe_timeout = seconds
+
+    def reset(self) -> None:
+        """Rewind to the beginning of the input (files are reopened, buffers reread)."""
+        self._grouper = AuparseGrouper(eoe_timeout=self._grouper.eoe_timeout, last_record=is_last_record)
+        self._ready.clear()
+        self._clear_event()
+        if not self._source.rewind():
+            raise _os_error(errno.EINVAL)
+
+    # normalisation: see c2audit.auparse.normalize (bound in __init__)
+
+
+def _require_types(*pairs: tuple[object, type]) -> None:
+    for value, kind in pairs:
+        if not isinstance(value, kind):
+            raise TypeError(f"expected {kind.__name__}, not {type(value).__name__}")
+
+
+def _event_cwd(records: list[Record]) -> str | None:
+    """The event's CWD: the ``cwd`` of its last CWD record that has one (raw)."""
+    cwd = None
+    for record in records:
+        if record.type == uapi.AUDIT_CWD:
+            value = record.get("cwd")
+            if value is not None:
+                cwd = value
+    return cwd
+
+
+def _open_source(source_type: int, source: Any) -> LineSource:
+    """The line source for ``AuParser(source_type, source)``, failing as the binding does."""
+    if source_type == C.AUSOURCE_LOGS:
+        if source is not None:
+            raise ValueError("source must be None or not passed as a parameter when source_type is AUSOURCE_LOGS")
+        return FileListSource(configured_logs())
+    if source_type == C.AUSOURCE_FILE:
+        if isinstance(source, os.PathLike):
+            source = os.fspath(source)
+        if not isinstance(source, str):
+            raise ValueError("source must be a string when source_type is AUSOURCE_FILE")
+        _check_readable(source, with_name=True)
+        return FileListSource([source])
+    if source_type == C.AUSOURCE_FILE_ARRAY:
+        paths = _strings(source, "AUSOURCE_FILE_ARRAY", "AUSOURCE_FILE_ARRAY")
+        for path in paths:
+            _check_readable(path, with_name=False)
+        return FileListSource(paths)
+    if source_type == C.AUSOURCE_BUFFER:
+        if not isinstance(source, str):
+            raise TypeError("bad argument type for built-in operation")
+        return BufferSource(buffer_text(source))
+    if source_type == C.AUSOURCE_BUFFER_ARRAY:
+        buffers = _strings(source, "AUSOURCE_FILE_ARRAY", "AUSOURCE_BUFFER_ARRAY")
+        return BufferSource("".join(buffer_text(buffer) for buffer in buffers))
+    if source_type == C.AUSOURCE_DESCRIPTOR:
+        fd = _descriptor(source)
+        if fd < 0:
+            raise ValueError("source must be resolvable to a file descriptor when source_type is "
+                             "AUSOURCE_DESCRIPTOR")
+        return StreamSource(fd)
+    if source_type == C.AUSOURCE_FILE_POINTER:
+        return StreamSource(text_file_descriptor(source))
+    if source_type == C.AUSOURCE_FEED:
+        if source is not None:
+            raise ValueError("source must be None when source_type is AUSOURCE_FEED")
+        return BufferSource(feeding=True)
+    raise ValueError("Invalid source type")
+
+
+def _strings(source: Any, sequence_name: str, member_name: str) -> list[str]:
+    """The members of a ``PySequence_Check`` sequence, which must all be strings."""
+    kind = type(source)
+    if isinstance(source, dict) or not (hasattr(kind, "__getitem__") and hasattr(kind, "__len__")):
+        raise ValueError(f"source must be a sequence when source_type is {sequence_name}")
+    items = list(source)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError(f"members of source sequence must be a string when source_type is {member_name}")
+    return items
+
+
+def _check_readable(path: str, with_name: bool) -> None:
+    if os.access(path, os.R_OK):
+        return
+    try:
+        os.stat(path)
+        code = errno.EACCES
+    except OSError as exc:
+        code = exc.errno or errno.EACCES
+    if with_name:
+        raise OSError(code, os.strerror(code), path)
+    raise OSError(code, os.strerror(code))
+
+
+def _descriptor(source: Any) -> int:
+    """``PyObject_AsFileDescriptor``: an int, or the result of ``fileno()``; -1 when neither."""
+    if isinstance(source, int) and not isinstance(source, bool):
+        return source
+    fileno = getattr(source, "fileno", None)
+    if fileno is None:
+        return -1
+    try:
+        fd = fileno()
+    except (OSError, ValueError):
+        return -1
+    return fd if isinstance(fd, int) else -1
