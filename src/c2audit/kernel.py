@@ -71,7 +71,10 @@ class KernelError(OSError):
 
     def __init__(self, code: int, request: int) -> None:
         self.request = netlink.REQUEST_NAMES.get(request, str(request))
-        super().__init__(code, f"{self.request}: {os.strerror(code)}")
+        super().__init__(code, os.strerror(code))
+
+    def __str__(self) -> str:
+        return f"{self.request}: [Errno {self.errno}] {self.strerror}"
 
 
 class KernelTimeout(TimeoutError):

@@ -1,0 +1,65 @@
+"""``c2audit ctl``: auditctl's command line, its output and its exit statuses.
+
+The arguments are parsed by ``c2audit.rules.syntax.parse_argv`` (auditctl's
+getopt rules, shared with rule files) and run by ``c2audit.ctl.Session``.
+Exit statuses follow auditctl: 0 done, 1 no arguments, 4 not allowed to
+control the audit system, 255 a refused option or a failed request.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from c2audit.ctl import EXIT_FAILURE, USAGE, Session
+from c2audit.rules.errors import RuleError
+from c2audit.rules.syntax import parse_argv
+
+CAP_AUDIT_CONTROL = 30
+EXIT_NOT_ROOT = 4
+# getopt's own refusals, which auditctl words as one message
+GETOPT_ERRORS = frozenset({"unknown-option", "missing-argument", "unexpected-argument"})
+
+
+def can_control() -> bool:
+    """Root, or CAP_AUDIT_CONTROL in the effective set (libaudit's audit_can_control)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_AUDIT_CONTROL & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.geteuid() == 0
+
+
+def refusal(error: RuleError) -> str:
+    """The message auditctl prints for an option it refuses."""
+    if error.code in GETOPT_ERRORS and error.origin is not None:
+        return f"Option {error.origin.token} is invalid"
+    return error.message
+
+
+def run(argv: list[str], session: Session) -> int:
+    """Parse and run a command line with ``session`` (tests pass one on a fake kernel)."""
+    try:
+        parsed = parse_argv(argv)
+    except RuleError as error:
+        session.err.write(f"{refusal(error)}\n")
+        return EXIT_FAILURE
+    for warning in parsed.warnings:
+        session.err.write(f"{warning.message}\n")
+    return session.run(parsed)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        sys.stdout.write(USAGE)
+        return 1
+    if argv not in (["-h"], ["--help"]) and not can_control():
+        print("You must be root to run this program.", file=sys.stderr)
+        return EXIT_NOT_ROOT
+    session = Session(sys.stdout, sys.stderr)
+    try:
+        return run(argv, session)
+    finally:
+        session.close()

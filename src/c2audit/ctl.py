@@ -1,0 +1,285 @@
+"""Run auditctl's commands against the kernel: the engine of ``c2audit ctl``.
+
+``c2audit.rules.syntax.parse_argv`` turns a command line (and a rule file's
+line) into typed commands in auditctl's order; a ``Session`` executes them one
+by one with a kernel client and prints what auditctl prints, byte for byte:
+
+* ``-e -f -r -b --backlog_wait_time`` send one AUDIT_SET each and, when such a
+  setter is the line's last command, the status block follows (auditctl asks
+  for the status after each setter and prints the reply at the end);
+* ``-s`` prints the status block and ``loginuid_immutable`` (``-s -i`` in words);
+  while a c2audit daemon runs, its loss counters follow as ``c2audit_*`` lines
+  read from its state report (auditctl's lines come first and unchanged);
+* ``--reset-lost`` / ``--reset_backlog_wait_time_actual`` print the old counter
+  on stderr; ``--loginuid-immutable`` prints nothing;
+* ``--signal`` signals the registered audit daemon, or the c2audit daemon of
+  the pid file when none is registered (read-only multicast mode).
+
+A refusal stops the line with auditctl's message and exit status 255.
+``EXECUTORS`` maps each command type to its function: rule commands (``-a -d
+-D -l -w -R`` ...) plug in there.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from c2audit import __version__
+from c2audit.daemon.config import DaemonConfig
+from c2audit.daemon.state import parse_state
+from c2audit.kernel import AuditClient
+from c2audit.netlink import AuditFeatures, AuditStatus, feature_mask
+from c2audit.rules.syntax import (
+    ContinueOnErrors, IgnoreErrors, ParsedLine, ReportStatus, ResetBacklogWaitTimeActual, ResetLost,
+    SetBacklogLimit, SetBacklogWaitTime, SetEnabled, SetFailure, SetLoginuidImmutable, SetRateLimit, ShowHelp,
+    ShowVersion, SignalDaemon,
+)
+from c2audit.tables import uapi
+
+EXIT_FAILURE = 255  # auditctl's main returns -1
+ENABLED_WORDS = {0: "disable", 1: "enabled", 2: "enabled+immutable"}
+FAILURE_WORDS = {0: "silent", 1: "printk", 2: "panic"}
+# setter -> (audit_status field, the request's name in libaudit's error message)
+STATUS_SETTERS: dict[type, tuple[str, str]] = {
+    SetEnabled: ("enabled", "enable"),
+    SetFailure: ("failure", "failure mode"),
+    SetRateLimit: ("rate_limit", "rate limit"),
+    SetBacklogLimit: ("backlog_limit", "backlog limit"),
+    SetBacklogWaitTime: ("backlog_wait_time", "backlog limit"),  # libaudit's wording for both
+}
+# daemon state report keys shown by -s: every loss the daemon counts
+LOSS_KEYS = ("lost", "dropped", "enobufs")
+
+USAGE = """\
+usage: c2audit ctl [options]
+    -a <l,a>                          Append rule to end of <l>ist with <a>ction
+    -A <l,a>                          Add rule at beginning of <l>ist with <a>ction
+    -b <backlog>                      Set max number of outstanding audit buffers
+                                      allowed Default=64
+    -c                                Continue through errors in rules
+    -C f=f                            Compare collected fields if available:
+                                      Field name, operator(=,!=), field name
+    -d <l,a>                          Delete rule from <l>ist with <a>ction
+                                      l=task,exit,user,exclude,filesystem
+                                      a=never,always
+    -D                                Delete all rules and watches
+    -e [0..2]                         Set enabled flag
+    -f [0..2]                         Set failure flag
+                                      0=silent 1=printk 2=panic
+    -F f=v                            Build rule: field name, operator(=,!=,<,>,<=,
+                                      >=,&,&=) value
+    -h                                Help
+    -i                                Ignore errors when reading rules from file
+    -k <key>                          Set filter key on audit rule
+    -l                                List rules
+    -m text                           Send a user-space message
+    -p [r|w|x|a]                      Set permissions filter on watch
+                                      r=read, w=write, x=execute, a=attribute
+    -q <mount,subtree>                make subtree part of mount point's dir watches
+    -r <rate>                         Set limit in messages/sec (0=none)
+    -R <file>                         read rules from file
+    -s                                Report status
+    -S syscall                        Build rule: syscall name or number
+    --signal <signal>                 Send the specified signal to the daemon
+    -t                                Trim directory watches
+    -v                                Version
+    -w <path>                         Insert watch at <path>
+    -W <path>                         Remove watch at <path>
+    --loginuid-immutable              Make loginuids unchangeable once set
+    --backlog_wait_time               Set the kernel backlog_wait_time
+    --reset-lost                      Reset the lost record counter
+    --reset_backlog_wait_time_actual  Reset the actual backlog wait time counter
+"""
+
+
+class CtlFailure(Exception):
+    """A command failed: auditctl's message for it; the line stops with exit status 255."""
+
+
+# -- what -s prints (pure) ---------------------------------------------------------------------
+
+def status_lines(status: AuditStatus, *, interpret: bool = False) -> list[str]:
+    """auditctl 3.0.9's status block, in its order."""
+    if interpret:
+        head = [f"enabled {ENABLED_WORDS.get(status.enabled, 'unknown')}",
+                f"failure {FAILURE_WORDS.get(status.failure, 'unknown')}"]
+    else:
+        head = [f"enabled {status.enabled}", f"failure {status.failure}"]
+    return head + [
+        f"pid {status.pid}", f"rate_limit {status.rate_limit}", f"backlog_limit {status.backlog_limit}",
+        f"lost {status.lost}", f"backlog {status.backlog}",
+        f"backlog_wait_time {status.backlog_wait_time or 0}",
+        f"backlog_wait_time_actual {status.backlog_wait_time_actual or 0}",
+    ]
+
+
+def loginuid_line(features: AuditFeatures) -> str | None:
+    bit = feature_mask(uapi.AUDIT_FEATURE_LOGINUID_IMMUTABLE)
+    if not features.mask & bit:
+        return None
+    return f"loginuid_immutable {int(bool(features.features & bit))} {'locked' if features.lock & bit else 'unlocked'}"
+
+
+def loss_lines(state: dict[str, str]) -> list[str]:
+    """The loss counters of a daemon state report, as ``c2audit_<key> <value>`` lines."""
+    lines = [f"c2audit_report_time {state['time']}"] if "time" in state else []
+    return lines + [f"c2audit_{key} {value}" for key, value in state.items() if any(k in key for k in LOSS_KEYS)]
+
+
+# -- finding the daemon ------------------------------------------------------------------------
+
+def _is_c2audit(pid: int) -> bool:
+    try:
+        return b"c2audit" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@dataclass
+class DaemonFiles:
+    """Where a c2audit daemon leaves its pid and its state report (its configuration's defaults)."""
+
+    pid_file: str = field(default_factory=lambda: DaemonConfig().pid_file)
+    state_file: str = field(default_factory=lambda: DaemonConfig().state_file)
+
+    def running_pid(self) -> int | None:
+        """The pid file's process, if it lives and is a c2audit process (not a recycled pid)."""
+        try:
+            pid = int(Path(self.pid_file).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if _is_c2audit(pid) else None
+
+    def state_of(self, pid: int) -> dict[str, str] | None:
+        """The state report, if it is the report of the live c2audit daemon ``pid``."""
+        try:
+            state = parse_state(Path(self.state_file).read_text())
+        except OSError:
+            return None
+        return state if state.get("pid") == str(pid) and _is_c2audit(pid) else None
+
+
+# -- running commands --------------------------------------------------------------------------
+
+@dataclass
+class Session:
+    """Executes one line's commands in order; the kernel is opened on first use."""
+
+    out: TextIO
+    err: TextIO
+    connect: Callable[[], AuditClient] = AuditClient
+    daemon: DaemonFiles = field(default_factory=DaemonFiles)
+    _client: AuditClient | None = None
+
+    @property
+    def client(self) -> AuditClient:
+        if self._client is None:
+            self._client = self.connect()
+        return self._client
+
+    def run(self, parsed: ParsedLine) -> int:
+        """Run every command; the exit status auditctl would return."""
+        try:
+            for command in parsed.commands:
+                executor = EXECUTORS.get(type(command))
+                if executor is None:
+                    raise CtlFailure(f"{type(command).__name__} is not supported by c2audit ctl yet")
+                executor(self, command)
+            if parsed.commands and type(parsed.commands[-1]) in STATUS_SETTERS:
+                self.print_lines(status_lines(self.status()))
+        except CtlFailure as failure:
+            if str(failure):
+                self.err.write(f"{failure}\n")
+            return EXIT_FAILURE
+        return 0
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def print_lines(self, lines: list[str]) -> None:
+        self.out.write("".join(f"{line}\n" for line in lines))
+
+    def status(self) -> AuditStatus:
+        try:
+            return self.client.get_status()
+        except OSError as error:
+            raise CtlFailure(f"Error sending status request ({error.strerror or error})") from None
+
+
+def _set(session: Session, command: Any) -> None:
+    name, noun = STATUS_SETTERS[type(command)]
+    try:
+        session.client.set_status(**{name: command.value})
+    except OSError as error:
+        raise CtlFailure(f"Error sending {noun} request ({error.strerror or error})") from None
+
+
+def _report_status(session: Session, command: ReportStatus) -> None:
+    status = session.status()
+    lines = status_lines(status, interpret=command.interpret)
+    try:
+        features = session.client.get_features()
+    except OSError:
+        features = None  # a kernel without the features API: auditctl prints the rest
+    line = loginuid_line(features) if features else None
+    lines += [line] if line else []
+    pid = status.pid or session.daemon.running_pid()
+    state = session.daemon.state_of(pid) if pid else None
+    session.print_lines(lines + (loss_lines(state) if state else []))
+
+
+def _reset(field_name: str, noun: str) -> Callable[[Session, Any], None]:
+    def reset(session: Session, command: Any) -> None:
+        try:
+            old = session.client.set_status(**{field_name: 0})
+        except OSError as error:
+            raise CtlFailure(f"Error sending reset {noun} request ({error.strerror or error})") from None
+        session.err.write(f"{field_name}: {old}\n")
+    return reset
+
+
+def _loginuid_immutable(session: Session, command: SetLoginuidImmutable) -> None:
+    try:
+        session.client.set_loginuid_immutable()
+    except OSError as error:
+        raise CtlFailure(f"Error setting feature ({error.strerror or error})") from None
+
+
+def _signal_daemon(session: Session, command: SignalDaemon) -> None:
+    pid = session.status().pid or session.daemon.running_pid()
+    if not pid:
+        session.err.write("Auditd is not running\n")
+        return
+    try:
+        os.kill(pid, getattr(signal, f"SIG{command.signal}"))
+    except OSError as error:
+        raise CtlFailure(f"Failed sending signal to auditd ({error.strerror})") from None
+
+
+def _help(session: Session, command: ShowHelp) -> None:
+    session.out.write(USAGE)
+    raise CtlFailure("")  # auditctl -h exits with 255
+
+
+def _nothing(session: Session, command: Any) -> None:
+    """-i and -c only matter while reading a rule file."""
+
+
+EXECUTORS: dict[type, Callable[[Session, Any], None]] = {
+    **{setter: _set for setter in STATUS_SETTERS},
+    ReportStatus: _report_status,
+    ResetLost: _reset("lost", "lost"),
+    ResetBacklogWaitTimeActual: _reset("backlog_wait_time_actual", "backlog_wait_time_actual"),
+    SetLoginuidImmutable: _loginuid_immutable,
+    SignalDaemon: _signal_daemon,
+    ShowVersion: lambda session, command: session.out.write(f"c2audit ctl version {__version__}\n"),
+    ShowHelp: _help,
+    IgnoreErrors: _nothing,
+    ContinueOnErrors: _nothing,
+}
+
