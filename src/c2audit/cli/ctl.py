@@ -1,9 +1,12 @@
 """``c2audit ctl``: auditctl's command line, its output and its exit statuses.
 
 The arguments are parsed by ``c2audit.rules.syntax.parse_argv`` (auditctl's
-getopt rules, shared with rule files) and run by ``c2audit.ctl.Session``.
-Exit statuses follow auditctl: 0 done, 1 no arguments, 4 not allowed to
-control the audit system, 255 a refused option or a failed request.
+getopt rules, shared with rule files) and run by ``c2audit.ctl.Session``;
+``-R FILE`` (also ``-c -R FILE``/``-i -R FILE``, which auditctl refuses) loads a
+rule file with ``c2audit.ctlrules``, whole or not at all.
+Exit statuses follow auditctl: 0 done, 1 no arguments or a rule file that
+failed, 4 not allowed to control the audit system, 255 a refused option or a
+failed request.
 """
 from __future__ import annotations
 
@@ -12,13 +15,12 @@ import sys
 from pathlib import Path
 
 from c2audit.ctl import EXIT_FAILURE, USAGE, Session
+from c2audit.ctlrules import load_rules_file, refusal, rules_file_request  # also plugs in -a -d -D -l -w
 from c2audit.rules.errors import RuleError
 from c2audit.rules.syntax import parse_argv
 
 CAP_AUDIT_CONTROL = 30
 EXIT_NOT_ROOT = 4
-# getopt's own refusals, which auditctl words as one message
-GETOPT_ERRORS = frozenset({"unknown-option", "missing-argument", "unexpected-argument"})
 
 
 def can_control() -> bool:
@@ -32,15 +34,11 @@ def can_control() -> bool:
     return os.geteuid() == 0
 
 
-def refusal(error: RuleError) -> str:
-    """The message auditctl prints for an option it refuses."""
-    if error.code in GETOPT_ERRORS and error.origin is not None:
-        return f"Option {error.origin.token} is invalid"
-    return error.message
-
-
 def run(argv: list[str], session: Session) -> int:
     """Parse and run a command line with ``session`` (tests pass one on a fake kernel)."""
+    request = rules_file_request(argv)  # -R FILE, and c2audit's -c/-i -R FILE
+    if request is not None:
+        return load_rules_file(session, *request)
     try:
         parsed = parse_argv(argv)
     except RuleError as error:
