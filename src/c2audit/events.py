@@ -363,9 +363,10 @@ class AuparseGrouper:
         building = _Building(Event(record.node, record.sec, record.milli, record.serial, [record]), slot)
         self._building[key] = building
         heapq.heappush(self._held, (record.sec, record.milli, record.serial, slot, building))
-        self._sequence += 1
-        heapq.heappush(self._ages, (record.sec, self._sequence, building))
         self._check(record.sec, building, record.type)
+        if not building.complete:  # only events that may wait need to age
+            self._sequence += 1
+            heapq.heappush(self._ages, (record.sec, self._sequence, building))
         if len(self._held) > self.max_pending:
             self._complete(self._held[0][-1])
         if len(self._ages) > 2 * len(self._building) + 1024:
@@ -396,6 +397,8 @@ class AuparseGrouper:
 
     def _expire(self, sec: int) -> None:
         ages = self._ages
+        if not ages:
+            return
         limit = sec - self.eoe_timeout
         while ages and ages[0][0] <= limit:
             building = heapq.heappop(ages)[-1]

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import re
 from itertools import compress, repeat
-from operator import itemgetter
 
 from c2audit.tables import msg_typetab, uapi
 
@@ -62,8 +61,9 @@ _HEX_PREFIX = re.compile(r"[0-9A-Fa-f]*")
 _HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
 _TRAILING = frozenset(":,')")
 _TRAILING_MARKS = tuple(_TRAILING)
-_THIRD = itemgetter(2)
-_FIRST_AND_THIRD = itemgetter(0, 2)
+_DECLINED_START = frozenset("(=")
+# the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed)
+_KERNEL_AVC = re.compile(r"avc:  ([^ ]+)  \{ ((?:[^ }][^ ]*)(?: [^ }][^ ]*)*) \} for  ")
 _AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
 _AVC_PERMS_LIMIT = 256  # auparse's tmpctx[256]: longer permission lists abort the split
 
@@ -141,7 +141,14 @@ class Record:
         """
         fields = self._fields
         if fields is None:
-            fields = self._fields = split_fields(self.text, self.type, self.node is not None, self.body_start)
+            if self.body_start:  # the header is known: node and type need no splitting
+                head: list[tuple[str, str | None]] = [("type", _clean(self.type_text))]
+                if self.node is not None:
+                    head.insert(0, ("node", _clean(self.node)))
+                fields = _split_body(head, self.text[self.body_start:], self.type)
+            if fields is None:
+                fields = _split_tokens(self.text, self.type, self.node is not None)
+            self._fields = fields
         return fields
 
     @property
@@ -270,53 +277,121 @@ def split_fields(
 
     ``text`` excludes the ENRICHED part; ``has_node`` says whether the record
     starts with ``node=`` (AVC fields without names are found by position);
-    ``body_start``, when given, is where the ``msg=audit(…):`` header ends.
-    Plain kernel and user records take a fast path of C-level string
-    operations; records with any of auparse's special cases take the full
-    token-by-token walk.
+    ``body_start``, when known, is where the ``msg=audit(…):`` header ends and
+    lets plain records take the fast path.
     """
-    if body_start and record_type not in _AVC_TYPES:
-        body = text[body_start:]
-        if body[:1] in (" ", "") and "msg=" not in body and " (" not in body and "  " not in body:
-            fields = _split_plain(text, body_start, body)
-            if fields is not None:
-                return fields
+    if body_start:
+        fields = _split_body(_header_fields(text[:body_start]), text[body_start:], record_type)
+        if fields is not None:
+            return fields
     return _split_tokens(text, record_type, has_node)
 
 
-def _split_plain(text: str, body_start: int, body: str) -> list[tuple[str, str | None]] | None:
-    """The common case, in C-level passes: every token ``name=value``, single spaces.
+def _split_body(
+    fields: list[tuple[str, str | None]], body: str, record_type: int
+) -> list[tuple[str, str | None]] | None:
+    """The header's ``fields`` plus the body's, in a handful of whole-string operations.
 
-    Returns ``None`` when a token lacks ``=`` or a value (the token walk then
-    decides); fixes up only the values ending in a mark auparse strips and
-    the ``key`` fields auparse rewrites.
+    Returns ``None`` when the body needs auparse's token walk instead.
+
+    Every call costs on this hot path, so instead of looking at each token the
+    body is cut at every space and ``=`` at once; the cut is right when the
+    separators alternate ``= = …``, which re-joining the pairs verifies.  Bodies
+    with any of auparse's special cases (doubled spaces, ``(name``, empty
+    values, nested ``msg=``, AVC text other than the kernel's) are declined.
     """
-    parts = [token.partition("=") for token in text[:body_start].split(" ")]
-    del parts[-1]  # msg=audit(...): is the header, not a field
-    parts += [token.partition("=") for token in body[1:].split(" ")] if body else ()
-    values = list(map(_THIRD, parts))
-    if "" in values:
+    if body[:1] != " ":
+        return fields if not body else None  # "):name=…" glues a field to the header: walk
+    body = body.lstrip(" ")
+    if not body:
+        return fields
+    if record_type in _AVC_TYPES:
+        body = _kernel_avc_prefix(body, record_type, fields)
+        if body is None:
+            return None
+    elif "msg=" in body:
+        body = _peel_nested(body)
+        if body is None:
+            return None
+    if "  " in body or " (" in body or "= " in body or body[:1] in _DECLINED_START or body[-1:] == "=":
         return None
-    fields: list[tuple[str, str | None]] = list(map(_FIRST_AND_THIRD, parts))
-    for index in compress(range(len(values)), map(str.endswith, values, repeat(_TRAILING_MARKS))):
-        name, value = fields[index]
-        fields[index] = (name, _strip_trailing(value))
+    flat = body.replace(" ", "=").split("=")
+    if len(flat) % 2:
+        return None
+    names = flat[0::2]
+    values = flat[1::2]
+    pairs = list(zip(names, values))
+    if " ".join(map("=".join, pairs)) != body:
+        return None  # a token without '=' and one with two: the cut is misaligned
+    if _has_trailing_marks(body):
+        for index in compress(range(len(values)), map(str.endswith, values, repeat(_TRAILING_MARKS))):
+            pairs[index] = (names[index], _strip_trailing(values[index]))
+    fields += pairs
     if "key=" in body:
-        fields = _virtual_keys(fields)
+        return _rewrite_keys(fields)
     return fields
 
 
-def _virtual_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    """Replace hex-encoded ``key`` fields by auparse's one-field-per-key form."""
-    result: list[tuple[str, str | None]] | None = None
-    for index, (name, value) in enumerate(fields):
-        if name == "key" and value and value[0] not in "\"(":
-            if result is None:
-                result = fields[:index]
-            _append_keys(value, result)
-        elif result is not None:
+def _header_fields(head: str) -> list[tuple[str, str | None]]:
+    """``node`` and ``type`` as auparse lists them (``msg=audit(…):`` is not a field)."""
+    fields: list[tuple[str, str | None]] = []
+    for token in head.split(" "):
+        name, _, value = token.partition("=")
+        if value and name != "msg":
+            fields.append((name, _clean(value)))
+    return fields
+
+
+def _clean(value: str) -> str:
+    return _strip_trailing(value) if value[-1] in _TRAILING else value
+
+
+def _kernel_avc_prefix(body: str, record_type: int, fields: list[tuple[str, str | None]]) -> str | None:
+    """Take ``avc:  denied  { perms } for `` off a kernel AVC body into ``seresult``/``seperms``."""
+    match = _KERNEL_AVC.match(body) if record_type == uapi.AUDIT_AVC else None
+    if match is None:
+        return None
+    result, perms = match.groups()
+    if len(perms) + 1 >= _AVC_PERMS_LIMIT or "  " in perms:
+        return None
+    fields.append(("seresult", result))
+    fields.append(("seperms", perms.replace(" ", ",")))
+    return body[match.end():]
+
+
+def _peel_nested(body: str) -> str | None:
+    """Remove the one ``msg='`` opening a user-space record's nested fields."""
+    if body.startswith("msg='"):
+        body = body[5:]
+    else:
+        opening = body.find(" msg='")
+        if opening < 0:
+            return None
+        body = body[: opening + 1] + body[opening + 6:]
+    return None if "msg=" in body else body
+
+
+def _has_trailing_marks(body: str) -> bool:
+    """Whether some value ends in a mark auparse strips (``(none)``/``(null)`` keep theirs)."""
+    if ": " in body or ", " in body or "' " in body:
+        return True
+    if body[-1] in _TRAILING and not body.endswith(("(none)", "(null)")):
+        return True
+    closing = body.count(") ")
+    return bool(closing) and closing != body.count("(none) ") + body.count("(null) ")
+
+
+def _rewrite_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """auparse's virtual ``key`` fields in place of hex-encoded key lists."""
+    if not any([name == "key" and value[0] not in "\"(" for name, value in fields]):  # type: ignore[index]
+        return fields
+    result: list[tuple[str, str | None]] = []
+    for name, value in fields:
+        if name == "key" and value:
+            result += [("key", key) for key in rule_keys(value)]
+        else:
             result.append((name, value))
-    return fields if result is None else result
+    return result
 
 
 def _split_tokens(text: str, record_type: int, has_node: bool) -> list[tuple[str, str | None]]:
@@ -358,7 +433,7 @@ def _split_tokens(text: str, record_type: int, has_node: bool) -> list[tuple[str
         if value[-1] in _TRAILING:
             value = _strip_trailing(value)
         if name == "key":
-            _append_keys(value, fields)
+            fields += [("key", key) for key in rule_keys(value)]
         else:
             append((name, value))
     return fields
@@ -377,7 +452,12 @@ def _strip_trailing(value: str) -> str:
 def _avc_token(
     token: str, tokens: list[str], index: int, fields: list[tuple[str, str | None]], offset: int
 ) -> int:
-    """Handle a token without ``=`` in an AVC record; return where to continue (-1: stop)."""
+    """Handle a token without ``=`` in an AVC record; return where to continue (-1: stop).
+
+    auparse names such tokens by how many fields precede them: right after
+    ``type`` comes ``seresult`` (unless it is ``avc:``); one later, a ``{``
+    opens ``seperms``, the tokens up to ``}`` joined by commas.
+    """
     filled = len(fields)
     if filled == 1 + offset:
         if not token.startswith("avc"):
@@ -402,18 +482,19 @@ def _avc_token(
     return index
 
 
-def _append_keys(value: str, fields: list[tuple[str, str | None]]) -> None:
-    """auparse's virtual ``key`` fields: one per rule key of a hex-encoded key list."""
+def rule_keys(value: str) -> list[str | None]:
+    """auparse's virtual ``key`` fields for one ``key=`` value.
+
+    A quoted or parenthesised value stays as it is; a hex-encoded one is
+    decoded, split at ``\x01`` into the rule keys it joins, and each is
+    re-quoted (re-hexed when unprintable); one that does not decode is ``None``.
+    """
     if value[0] == '"' or value[0] == "(":
-        fields.append(("key", value))
-        return
+        return [value]
     decoded = _auparse_unhex(value)
     if decoded is None:
-        fields.append(("key", None))
-        return
-    for key in decoded.split(KEY_SEPARATOR):
-        if key:
-            fields.append(("key", _auparse_escape(key)))
+        return [None]
+    return [_auparse_escape(key) for key in decoded.split(KEY_SEPARATOR) if key]
 
 
 def _auparse_unhex(value: str) -> bytes | None:

@@ -1,0 +1,354 @@
+"""``--format interpreted``: events exactly as ``ausearch -i`` (audit 3.0.9) prints them.
+
+``ausearch-report.c`` does not use libauparse's record parser: it cuts each
+record with its own loop, and the quirks of that loop are part of the output::
+
+    ----
+    type=PATH msg=audit(04/12/17 22:48:11.036:59) : item=0 name=/usr/bin/grep … objtype=NORMAL 
+    type=SYSCALL msg=audit(04/12/17 22:48:11.036:59) : arch=x86_64 syscall=execve … key=user_commands 
+
+* ``----`` opens each event; its records are printed **last to first**; an
+  event whose last record is a daemon record (1200–1299) prints only that one.
+* The header is ``[node=N ]type=NAME msg=audit(DATE TIME.mmm:serial) `` with
+  the date and time as ``strftime("%x %T")`` in the local time zone and the
+  ``LC_TIME`` locale (``TZ`` and ``LC_ALL`` decide, as for ausearch).
+* The body is cut at each ``=``: everything since the previous value (the
+  name, and any words without ``=``) is printed as it is, then the value's
+  interpretation and one space.  A value runs to the next space, or to its
+  closing quote (the character after the quote is swallowed); an unquoted
+  value is cut at a comma unless its field is a security label, and the comma
+  is lost unless the field is unclassified.  ``msg='`` opens nested fields;
+  words after the last value are dropped.
+* Interpretation is libauparse's (:class:`c2audit.interpret.Interpreter`, TTY
+  escaping, the record's ENRICHED names first), with ausearch's own context:
+  in SYSCALL and SECCOMP records the machine is the host's until ``arch=`` and
+  the syscall unset until ``syscall=``; elsewhere the syscall is 0.  ``a0``/``a1``
+  come from the last SYSCALL record *printed* — since records print last to
+  first, those of the previous event for the records before it.
+  Unclassified values print raw; ``key`` lists print as ``key=a key=b``.
+* Events ``ausearch``'s search-item extraction refuses are not printed at all:
+  a SYSCALL record without ``arch=``, ``syscall=``, ``a0=``, ``a1=`` each
+  followed by a space (or with an out-of-range number), a kernel AVC without
+  ``tclass=``, an AVC whose ``{`` has no ``}``, a SECCOMP record whose ``arch=``
+  is not followed by ``syscall=``, an integrity record with a bad ``pid=``.
+
+Records come from :class:`c2audit.events_ausearch.AusearchGrouper`, which
+groups them as ausearch does; ``c2audit parse --format interpreted`` uses it.
+"""
+from __future__ import annotations
+
+import locale
+import time
+from collections.abc import Callable
+
+from c2audit.encode import EncodeOptions
+from c2audit.events import Event, Output
+from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
+from c2audit.interpret.cnum import c_int, strtoul
+from c2audit.interpret.context import MACHINE_BY_ELF
+from c2audit.interpret.encoded import apply_escape
+from c2audit.interpret.context import parse_enriched
+from c2audit.records import NAME_BY_TYPE, Record
+from c2audit.tables import uapi
+
+SEPARATOR = "----\n"
+_UNSET = (1 << 64) - 1  # ausearch's "unsigned long machine = -1"
+_KEY_SEPARATOR = "\x01"
+_SYSCALL_LIKE = frozenset((uapi.AUDIT_SYSCALL, uapi.AUDIT_SECCOMP))
+_AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
+_INTEGRITY_TYPES = range(uapi.AUDIT_INTEGRITY_DATA, uapi.AUDIT_INTEGRITY_RULE + 1)
+_DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
+
+TimeFormat = Callable[[int], str]
+
+
+def local_time_format() -> TimeFormat:
+    """``strftime("%x %T", localtime(sec))`` as ausearch prints it (after ``setlocale(LC_ALL, "")``)."""
+    try:
+        locale.setlocale(locale.LC_TIME, "")
+    except locale.Error:
+        pass  # an unknown locale in the environment: the C locale, as the C library falls back
+
+    def format_time(sec: int) -> str:
+        try:
+            return time.strftime("%x %T", time.localtime(sec))
+        except (OverflowError, OSError, ValueError):
+            return "?"
+
+    return format_time
+
+
+class InterpretedEncoder:
+    """Encoder of ``--format interpreted``.
+
+    ``lookups`` answers user, group and protocol names (the local databases by
+    default); ``time_format`` turns an event's second into ausearch's date and
+    time (local time by default).  Both are injectable for reproducible output.
+    """
+
+    def __init__(
+        self,
+        options: EncodeOptions | None = None,
+        *,
+        lookups: Lookups | None = None,
+        time_format: TimeFormat | None = None,
+    ) -> None:
+        self.lookups: Lookups = lookups if lookups is not None else SystemLookups()
+        self._interpreter = Interpreter(self.lookups, EscapeMode.TTY)
+        self._time_format = time_format if time_format is not None else local_time_format()
+        self._time_sec = -1
+        self._time_text = ""
+        self._a0 = 0  # ausearch's static a0/a1: the last SYSCALL record printed
+        self._a1 = 0
+        self.skipped = 0
+        """Events not printed because ausearch's search-item extraction refuses them."""
+
+    def encode(self, item: Output) -> bytes:
+        if not isinstance(item, Event):
+            return b""  # ausearch has no way to show a loss
+        return self.render(item).encode("utf-8", "surrogateescape")
+
+    def finish(self) -> bytes:
+        return b""
+
+    def render(self, event: Event) -> str:
+        """The event as ``ausearch -i`` prints it ("" when ausearch would not print it)."""
+        seen = search_items(event.records)
+        if seen is None:
+            self.skipped += 1
+            return ""
+        records = event.records
+        order = range(len(records) - 1, -1, -1)
+        if records and records[-1].type in _DAEMON_TYPES:
+            order = range(len(records) - 1, len(records) - 2, -1)
+        lines = [SEPARATOR]
+        for index in order:
+            text, args = seen[index]
+            if args is not None:
+                self._a0, self._a1 = args
+            lines.append(self.record_line(records[index], text, event.node))
+        return "".join(lines)
+
+    def _time(self, sec: int) -> str:
+        if sec != self._time_sec:
+            self._time_text = self._time_format(sec)
+            self._time_sec = sec
+        return self._time_text
+
+    def record_line(self, record: Record, text: str, node: str | None) -> str:
+        """One record (``text`` as ausearch holds it) as ``output_interpreted_record`` prints it."""
+        start = 0
+        if node is not None:
+            space = text.find(" ")
+            if space >= 0:
+                start = space + 1
+        opening = text.find("(", start)
+        if opening < 0:
+            return ""  # ausearch: "can't find time stamp" on stderr
+        prefix = f"node={node} " if node is not None else ""
+        name = NAME_BY_TYPE.get(record.type) if record.type >= 0 else None
+        head = f"{prefix}type={name} msg=audit(" if name else f"{prefix}{text[start:opening]}("
+        closing = text.find(")", opening + 1)
+        if closing < 0:
+            return head
+        head += f"{self._time(record.sec)}.{record.milli:03d}:{record.serial}) "
+        return head + self._body(record, text[closing + 1:])
+
+    def _body(self, record: Record, body: str) -> str:
+        """The loop of ``output_interpreted_record`` over the text after the timestamp."""
+        rtype = record.type
+        enriched = parse_enriched(record.enriched) if record.enriched else {}
+        out: list[str] = []
+        state = _State(rtype in _SYSCALL_LIKE)
+        pos: int | None = 0
+        size = len(body)
+        found = comma = False
+        equals = 0
+        while pos is not None and pos < size:
+            equals = body.find("=", pos)
+            if equals < 0:
+                break
+            comma = False
+            found = True
+            space = body.rfind(" ", pos, equals)
+            name = body[space if space >= 0 else pos:equals]
+            out.append(body[pos:equals])
+            out.append("=")
+            if name == "msg":
+                pos = equals + 1
+                continue
+            if name[:1] == "'":
+                name = name[1:]
+            start = equals + 1
+            quote = body[start:start + 1]
+            if quote == "'" or quote == '"':
+                close = body.find(quote, start + 1)
+                if close < 0:
+                    end, pos = size, None
+                else:
+                    end = close + 1
+                    pos = end + 1 if end < size else end
+            else:
+                comma_at = body.find(",", start)
+                space_at = body.find(" ", start)
+                if comma_at >= 0 and space_at >= 0 and comma_at < space_at:
+                    if field_type(name, body[space_at:], rtype) == FieldType.MAC_LABEL:
+                        end, pos = space_at, space_at + 1
+                    else:
+                        end, pos, comma = comma_at, comma_at + 1, True
+                elif comma_at >= 0 and space_at < 0:
+                    if field_type(name, body[start:], rtype) == FieldType.MAC_LABEL:
+                        end, pos = size, None
+                    else:
+                        end, pos, comma = comma_at, comma_at + 1, True
+                elif space_at >= 0:
+                    end, pos = space_at, space_at + 1
+                else:
+                    end, pos = size, None
+            out.append(self._report(name, body[start:end], comma, rtype, state, enriched))
+        if not found and equals < 0 and pos is not None and pos < size:
+            out.append(apply_escape(body[pos:], EscapeMode.TTY) + "\n")
+        elif comma and pos is not None:
+            out.append(apply_escape(body[pos:], EscapeMode.TTY) + "\n")
+        out.append("\n")
+        return "".join(out)
+
+    def _report(
+        self, name: str, value: str, comma: bool, rtype: int, state: _State, enriched: dict[str, str]
+    ) -> str:
+        """``report_interpret``: one value as ausearch prints it, separator included."""
+        name = name.lstrip(" (")
+        if name == "acct" and value[-1:] == ":":
+            value = value[:-1]
+        kind = field_type(name, value, rtype)
+        syscall = 0
+        if state.syscall_like:
+            if state.machine == _UNSET:
+                state.machine = self.lookups.host_machine & _UNSET
+            if name == "arch":
+                elf, erange = strtoul(value, 16)
+                if erange:
+                    return f"arch conversion error({value}) "
+                state.machine = MACHINE_BY_ELF.get(elf & 0xFFFFFFFF, -1) & _UNSET
+            if state.syscall < 0 and name == "syscall":
+                number, erange = strtoul(value, 10)
+                if erange:
+                    return f"syscall conversion error({value}) "
+                state.syscall = c_int(number)
+            syscall = state.syscall
+        if kind == FieldType.UNCLASSIFIED:
+            return value + ("," if comma else " ")
+        context = RecordContext(rtype, c_int(state.machine), syscall, self._a0, self._a1, None, enriched)
+        text = self._interpreter.interpret(name, value, context, kind)
+        if name == "key":
+            return " key=".join(text.split(_KEY_SEPARATOR)) + " "
+        if kind == FieldType.TTY_DATA:
+            return text
+        return text + " "
+
+
+class _State:
+    """What ``report_interpret`` remembers across the fields of one record."""
+
+    __slots__ = ("syscall_like", "machine", "syscall")
+
+    def __init__(self, syscall_like: bool) -> None:
+        self.syscall_like = syscall_like
+        self.machine = _UNSET
+        self.syscall = -1
+
+
+# --- which events ausearch prints: extract_search_items() with no search criteria ---------
+
+
+def search_items(records: list[Record]) -> list[tuple[str, tuple[int, int] | None]] | None:
+    """Per record, the text ausearch prints and a SYSCALL record's (a0, a1); None: not printed.
+
+    With ``-i`` and no search option, ``extract_search_items`` still checks a
+    few things and drops the whole event when one fails; ``parse_avc`` also
+    overwrites a ``}`` that no space precedes with a space.
+    """
+    seen: list[tuple[str, tuple[int, int] | None]] = []
+    for record in records:
+        text = record.text
+        args = None
+        rtype = record.type
+        if rtype == uapi.AUDIT_SYSCALL:
+            args = _syscall_args(text)
+            if args is None:
+                return None
+        elif rtype in _AVC_TYPES:
+            checked = _avc_text(text, rtype)
+            if checked is None:
+                return None
+            text = checked
+        elif rtype == uapi.AUDIT_SECCOMP:
+            if not _seccomp_ok(text):
+                return None
+        elif rtype in _INTEGRITY_TYPES:
+            if not _number_ok(text, "pid=", 0, 10):
+                return None
+        seen.append((text, args))
+    return seen
+
+
+def _number_after(text: str, label: str, start: int, base: int) -> tuple[int, int] | None:
+    """(value, end) of ``label`` found from ``start`` and ended by a space; None: ausearch fails."""
+    at = text.find(label, start)
+    if at < 0:
+        return None
+    begin = at + len(label)
+    end = text.find(" ", begin)
+    if end < 0:
+        return None
+    number, erange = strtoul(text[begin:end], base)
+    return None if erange else (number, end)
+
+
+def _number_ok(text: str, label: str, start: int, base: int) -> bool:
+    """A field that may be absent, but when present must end with a space and be in range."""
+    return text.find(label, start) < 0 or _number_after(text, label, start, base) is not None
+
+
+def _syscall_args(text: str) -> tuple[int, int] | None:
+    """``parse_syscall`` in the interpreted report: arch, syscall, a0, a1, in that order."""
+    position = 0
+    values = []
+    for label, base in (("arch=", 16), ("syscall=", 10), ("a0=", 16), ("a1=", 16)):
+        found = _number_after(text, label, position, base)
+        if found is None:
+            return None
+        value, position = found
+        values.append(value)
+    return values[2], values[3]
+
+
+def _seccomp_ok(text: str) -> bool:
+    """``parse_kernel_anom`` for SECCOMP: when ``arch=`` is there, ``syscall=`` must follow."""
+    if text.find("arch=") < 0:
+        return True  # a few kernels did not log it
+    found = _number_after(text, "arch=", 0, 16)
+    return found is not None and _number_after(text, "syscall=", found[1], 10) is not None
+
+
+def _avc_text(text: str, rtype: int) -> str | None:
+    """``parse_avc``: the permission braces must close; a kernel AVC needs ``tclass=``."""
+    term = 0
+    avc = text.find("avc: ")
+    if avc >= 0:
+        brace = text.find("{", avc + 5)
+        if brace >= 0:
+            start = brace + 1
+            while text[start:start + 1] == " ":
+                start += 1
+            close = text.find("}", start)
+            if close < 0:
+                return None
+            while text[close - 1] == " ":
+                close -= 1
+            if text[close] != " ":
+                text = text[:close] + " " + text[close + 1:]  # parse_avc leaves a space there
+            term = close
+    if rtype == uapi.AUDIT_USER_AVC:
+        return text
+    return text if text.find("tclass=", term) >= 0 else None
