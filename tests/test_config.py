@@ -69,7 +69,7 @@ GOOD = [
     ("space_left", "75", SpaceThreshold(75)),
     ("space_left", "25%", SpaceThreshold(25, percent=True)),
     ("space_left_action", "email", ActionSpec(FailureAction.EMAIL)),
-    ("space_left_action", "exec /usr/local/sbin/archive", ActionSpec(FailureAction.EXEC, "/usr/local/sbin/archive")),
+    ("space_left_action", "exec /usr/sbin/archive", ActionSpec(FailureAction.EXEC, "/usr/sbin/archive")),
     ("admin_space_left", "5%", SpaceThreshold(5, percent=True)),
     ("admin_space_left_action", "single", ActionSpec(FailureAction.SINGLE)),
     ("disk_full_action", "HALT", ActionSpec(FailureAction.HALT)),
@@ -177,7 +177,8 @@ def test_every_keyword_has_a_bad_case() -> None:
 
 def test_defaults_are_auditds_compiled_in_ones() -> None:
     config = parse("")
-    assert (config.log_format, config.flush, config.freq, config.num_logs) == (LogFormat.RAW, FlushMode.NONE, 0, 0)
+    assert (config.log_format, config.flush, config.freq) == (LogFormat.RAW, FlushMode.NONE, 0)
+    assert config.num_logs == 0
     assert (config.max_log_file, config.max_log_file_action) == (0, SizeAction.IGNORE)
     assert config.disk_error_action == ActionSpec(FailureAction.SYSLOG)
     assert config.disk_full_action == ActionSpec(FailureAction.IGNORE)

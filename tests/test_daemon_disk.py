@@ -93,7 +93,8 @@ def test_disk_error_syslog_warns_five_times_in_a_row() -> None:
     p = policy("disk_error_action = syslog\n")
     warnings = [p.on_disk_error("write", "Input/output error") for _ in range(7)]
     assert [len(w) for w in warnings] == [1, 1, 1, 1, 1, 0, 0]
-    assert warnings[0][0].message == "write: Audit daemon detected an error writing an event to disk (Input/output error)"
+    assert warnings[0][0].message == (
+        "write: Audit daemon detected an error writing an event to disk (Input/output error)")
     p.on_write_ok()
     assert len(p.on_disk_error("write", "EIO")) == 1
 

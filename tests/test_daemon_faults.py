@@ -1,4 +1,6 @@
-"""The writer on a full disk (a small tmpfs mounted for the test): whole lines, nothing written lost, every drop counted.
+"""The writer on a full disk (a small tmpfs mounted for the test).
+
+Whole lines, nothing written lost, every drop counted.
 
 No kernel here (tests/test_daemon_kernel.py runs the same faults with the real
 daemon); mounting needs root, so these skip without it.
@@ -11,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_daemon_writer import Harness, batches, config_for, lines
 
 from c2audit.daemon.logfile import AuditLogFile, PartialWrite
-from test_daemon_writer import Harness, batches, config_for, lines
 
 
 @pytest.fixture
@@ -44,7 +46,8 @@ def test_a_batch_cut_by_enospc_keeps_whole_lines(full_disk: Path) -> None:
 
 
 @pytest.mark.parametrize("action", ["suspend", "ignore", "halt"])
-def test_disk_full_loses_nothing_written_and_counts_the_rest(tmp_path: Path, full_disk: Path, action: str) -> None:
+def test_disk_full_loses_nothing_written_and_counts_the_rest(tmp_path: Path, full_disk: Path,
+                                                             action: str) -> None:
     config = config_for(tmp_path, f"disk_full_action = {action}\n")
     config = config.__class__(**{**config.__dict__, "log_file": str(full_disk / "log" / "audit.log")})
     h = Harness(config).run(batches(600, 20))  # 120 KB for a 64 KB file system
@@ -53,7 +56,8 @@ def test_disk_full_loses_nothing_written_and_counts_the_rest(tmp_path: Path, ful
     assert records == list(range(1, len(records) + 1))  # the first records, in order, none missing
     writer = h.counters.writer
     assert writer.lines_written == len(got)
-    # every record is written or counted; daemon records (a loss record, DAEMON_END) fit in the last bytes or count
+    # every record is written or counted; daemon records (a loss record, DAEMON_END) fit in the
+    # last bytes or are counted too
     assert 600 <= len(records) + writer.records_dropped <= 600 + 2
     assert h.writer.policy.disk_full
     assert any("no space left on logging partition" in m for m in h.notes.messages)

@@ -66,19 +66,21 @@ def make_daemon(tmp_path: Path, fake: FakeKernel, text: str = "") -> Daemon:
 def log_lines(tmp_path: Path) -> list[str]:
     data = (tmp_path / "log" / "audit.log").read_bytes()
     assert data.endswith(b"\n")
-    return data.decode().splitlines()
+    return data.decode().split("\n")[:-1]
 
 
 def emit_records(fake: FakeKernel, count: int, start: int = 1) -> None:
     for serial in range(start, start + count):
-        fake.emit(uapi.AUDIT_SYSCALL, f"audit(1700000000.000:{serial}): arch=c000003e syscall=121 key=\"c2test\"")
+        text = f'audit(1700000000.000:{serial}): arch=c000003e syscall=121 key="c2test"'
+        fake.emit(uapi.AUDIT_SYSCALL, text)
         fake.emit(uapi.AUDIT_EOE, f"audit(1700000000.000:{serial}): ")
 
 
 def test_start_drain_stop(tmp_path: Path, fake: FakeKernel) -> None:
     daemon = make_daemon(tmp_path, fake)
     daemon.start()
-    assert fake.pid and (fake.enabled, fake.backlog_limit, fake.failure, fake.backlog_wait_time) == (1, 8192, 1, 0)
+    assert fake.pid
+    assert (fake.enabled, fake.backlog_limit, fake.failure, fake.backlog_wait_time) == (1, 8192, 1, 0)
     assert (tmp_path / "run" / "c2audit.pid").read_text().strip() == str(fake.pid)
     emit_records(fake, 50)
     wait_for(lambda: daemon.counters.writer.lines_written >= 51)
@@ -105,7 +107,8 @@ def test_kernel_loss_is_written_as_a_record(tmp_path: Path, fake: FakeKernel) ->
     wait_for(lambda: daemon.counters.writer.kernel_lost_reported == 12)
     daemon.shutdown(None)
     losses = [line for line in log_lines(tmp_path) if "op=lost" in line]
-    assert len(losses) == 1 and "op=lost src=kernel reason=lost-counter lost=12 total=12 kernel_lost=52" in losses[0]
+    assert len(losses) == 1
+    assert "op=lost src=kernel reason=lost-counter lost=12 total=12 kernel_lost=52" in losses[0]
     assert parse_state((tmp_path / "run" / "c2audit.state").read_text())["kernel_lost_since_start"] == "12"
 
 
@@ -131,7 +134,8 @@ def test_refused_registration_writes_daemon_abort(tmp_path: Path, fake: FakeKern
     with pytest.raises(StartError, match="set-pid"):
         daemon.start()
     got = log_lines(tmp_path)
-    assert got[1].startswith("type=DAEMON_ABORT ") and "op=set-pid" in got[1] and got[1].endswith("res=failed")
+    assert got[1].startswith("type=DAEMON_ABORT ") and "op=set-pid" in got[1]
+    assert got[1].endswith("res=failed")
     assert got[-1].startswith("type=DAEMON_END ")
 
 

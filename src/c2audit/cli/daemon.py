@@ -20,16 +20,17 @@ EXIT_PRIVILEGE = 4
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="c2audit daemon",
-        description="Drain the kernel audit stream to a log without loss (auditd's job). Runs in the foreground; "
-                    "SIGHUP reloads, SIGUSR1 rotates, SIGUSR2 resumes logging, SIGCONT writes the state report, "
-                    "SIGTERM/SIGINT stop.",
+        description="Drain the kernel audit stream to a log without loss (auditd's job). "
+                    "Runs in the foreground; SIGHUP reloads, SIGUSR1 rotates, SIGUSR2 resumes logging, "
+                    "SIGCONT writes the state report, SIGTERM/SIGINT stop.",
     )
     p.add_argument("-c", "--config", metavar="FILE",
-                   help=f"auditd.conf-syntax file (default: {DEFAULT_CONFIG_PATH} if present, else the embedded one)")
+                   help=f"auditd.conf-syntax file (default: {DEFAULT_CONFIG_PATH} if present, "
+                        "else the embedded one)")
     p.add_argument("--log-file", metavar="PATH", help="write the log here (overrides log_file)")
     p.add_argument("--pid-file", metavar="PATH", help="overrides pid_file")
     p.add_argument("--state-file", metavar="PATH", help="overrides state_file")
-    p.add_argument("-f", "--foreground", action="store_true", help="accepted for auditd compatibility (always)")
+    p.add_argument("-f", "--foreground", action="store_true", help="accepted for auditd's sake (always so)")
     p.add_argument("--check", action="store_true", help="check the configuration, print it and exit")
     return p
 

@@ -394,7 +394,7 @@ def parse_config(
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
     ignored: list[tuple[str, int]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # as fgets: only \n ends a line
         parts = _split(line)
         if parts is None:
             continue

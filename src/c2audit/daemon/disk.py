@@ -134,7 +134,8 @@ class DiskPolicy:
         if spec.action in (FailureAction.SYSLOG, FailureAction.EMAIL):
             if self.disk_errors > MAX_DISK_ERROR_WARNINGS:
                 return []
-            return [Step(Kind.SYSLOG, f"{operation}: Audit daemon detected an error writing an event to disk ({error})")]
+            return [Step(Kind.SYSLOG,
+                         f"{operation}: Audit daemon detected an error writing an event to disk ({error})")]
         return self._failure_action(
             spec,
             "Audit daemon is suspending logging due to previously mentioned write error",

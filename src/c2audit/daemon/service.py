@@ -56,12 +56,23 @@ from c2audit.daemon.logfile import LogFileError
 from c2audit.daemon.monitor import Monitor, record_status
 from c2audit.daemon.reader import Reader
 from c2audit.daemon.state import Counters, render_state, state_values
-from c2audit.daemon.writer import Control, DaemonRecord, LossCheck, Notifier, Reconfigure, Resume, Rotate, Writer
+from c2audit.daemon.writer import (
+    Control,
+    DaemonRecord,
+    LossCheck,
+    Notifier,
+    Reconfigure,
+    Resume,
+    Rotate,
+    Writer,
+)
 from c2audit.kernel import NETLINK_AUDIT, AuditClient, AuditSocket, KernelError, KernelTimeout
 from c2audit.tables import uapi
 
 DEFAULT_CONFIG_PATH = "/etc/c2audit/auditd.conf"
-HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT, signal.SIGTERM, signal.SIGINT)
+HANDLED_SIGNALS = (
+    signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT, signal.SIGTERM, signal.SIGINT,
+)
 # signals whose sender the kernel records for the audit daemon (kernel/audit.c: audit_signal_info)
 KERNEL_RECORDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 JOIN_SECONDS = 30.0
@@ -242,12 +253,15 @@ class Daemon:
             self._abort(op, f"cannot {op.replace('-', ' ')} ({exc})")
             raise StartError(f"{op}: {exc}") from None
         self.reader.start()
-        self.monitor = Monitor(AuditClient(self._connect(None)), self.counters.kernel, self.channel, self.config.status_interval)
+        self.monitor = Monitor(AuditClient(self._connect(None)), self.counters.kernel, self.channel,
+                               self.config.status_interval)
         self.monitor.start()
         self.state = "running"
         self.write_state()
 
-    def _apply_kernel_settings(self, config: DaemonConfig, startup: bool, old: DaemonConfig | None = None) -> None:
+    def _apply_kernel_settings(
+        self, config: DaemonConfig, startup: bool, old: DaemonConfig | None = None
+    ) -> None:
         """Failure mode, backlog, rate limit, then enabled (at start); skipped when the kernel is locked."""
         assert self.control is not None
         if self.kernel_locked:
@@ -432,7 +446,8 @@ class Daemon:
         if self.reader is None:
             return 0
         try:
-            with socket.fromfd(self.reader.sock.fileno(), socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as twin:
+            fd = self.reader.sock.fileno()
+            with socket.fromfd(fd, socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as twin:
                 return twin.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         except OSError:
             return 0

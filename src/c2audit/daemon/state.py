@@ -84,7 +84,9 @@ def _flat(prefix: str, counters: object) -> list[tuple[str, object]]:
     return [(f"{prefix}{f.name}", getattr(counters, f.name)) for f in fields(counters)]  # type: ignore[arg-type]
 
 
-def state_values(counters: Counters, process: dict[str, object], logging: dict[str, object]) -> list[tuple[str, object]]:
+def state_values(
+    counters: Counters, process: dict[str, object], logging: dict[str, object]
+) -> list[tuple[str, object]]:
     """Everything the report shows, in order: process facts, logging state, then counters."""
     values: list[tuple[str, object]] = list(process.items()) + list(logging.items())
     values.append(("records_dropped", counters.writer.records_dropped))
@@ -108,7 +110,7 @@ def render_state(values: list[tuple[str, object]]) -> str:
 def parse_state(text: str) -> dict[str, str]:
     """Read a state report back (keys and raw values; ``#`` lines and junk are skipped)."""
     values: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         key, equals, value = line.partition(" = ")
         if equals and key and not key.startswith("#"):
             values[key.strip()] = value.strip()

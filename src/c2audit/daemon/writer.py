@@ -443,8 +443,8 @@ class Writer(threading.Thread):
         old, new = self.config, item.config
         self.config, self.formatter = new, item.formatter
         self.policy.reconfigure(new)
-        if (old.log_file, old.log_group, old.flush, old.write_logs) != (new.log_file, new.log_group, new.flush,
-                                                                       new.write_logs):
+        file_settings = ("log_file", "log_group", "flush", "write_logs")
+        if any(getattr(old, name) != getattr(new, name) for name in file_settings):
             self._stop_flusher()
             try:
                 self._reopen()
