@@ -19,10 +19,14 @@ from typing import BinaryIO
 
 from c2audit.encode import FORMATS, EncodeOptions, Encoder, auparse_interpreter, make_encoder
 from c2audit.events import AuparseGrouper, Grouper, Output, Reassembler
+from c2audit.events_ausearch import AusearchGrouper
 from c2audit.reader import StderrErrorSink, follow_events, read_events
 
 PROGRAM = "c2audit parse"
 FLUSH_BYTES = 1 << 16
+GROUPERS: dict[str, type[Grouper]] = {"auparse": AuparseGrouper, "live": Reassembler, "ausearch": AusearchGrouper}
+# A format that reproduces another tool groups as that tool does unless told otherwise.
+DEFAULT_GROUPING = {"interpreted": "ausearch"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,9 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("files", nargs="*", metavar="FILE", help="audit logs to read ('-' or none: stdin)")
     parser.add_argument("-F", "--format", choices=sorted(FORMATS), default="raw",
                         help="; ".join(f"{name}: {help_}" for name, (_, help_) in sorted(FORMATS.items())))
-    parser.add_argument("--grouping", choices=("auparse", "live"), default="auparse",
+    parser.add_argument("--grouping", choices=sorted(GROUPERS), default=None,
                         help="auparse: as libauparse groups files (default); live: serial order, "
-                             "losses reported (as for the kernel stream)")
+                             "losses reported (as for the kernel stream); ausearch: as ausearch groups "
+                             "files (the default of --format interpreted)")
     parser.add_argument("--interpret", action="store_true",
                         help="add each field's interpretation (as auparse's interpret_field) to json")
     parser.add_argument("-f", "--follow", action="store_true",
@@ -59,7 +64,7 @@ def main(argv: list[str]) -> int:
     options = EncodeOptions(interpreter=auparse_interpreter() if args.interpret else None)
     encoder = make_encoder(args.format, options)
     errors = StderrErrorSink(prefix=PROGRAM)
-    grouper: Grouper = Reassembler() if args.grouping == "live" else AuparseGrouper()
+    grouper: Grouper = GROUPERS[args.grouping or DEFAULT_GROUPING.get(args.format, "auparse")]()
     if args.follow:
         items = follow_events(files[0], grouper, errors)
     else:

@@ -40,6 +40,8 @@ class Encoder(Protocol):
 FORMATS: dict[str, tuple[str, str]] = {
     "raw": ("c2audit.encode.raw:RawEncoder", "the records of each event, regrouped, as logged"),
     "json": ("c2audit.encode.json_event:JsonEncoder", "one JSON document per event (fields with raw values)"),
+    "interpreted": ("c2audit.encode.interpreted:InterpretedEncoder",
+                    "events as `ausearch -i` prints them (ausearch's grouping; TZ and LC_TIME decide the time)"),
 }
 
 
