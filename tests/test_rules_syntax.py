@@ -214,3 +214,10 @@ def test_a_file_goes_on_past_bad_lines_and_numbers_them() -> None:
     errors = [(e.origin.line, e.code) for e in parsed.errors]
     assert errors == [(4, "enable-value"), (5, "unterminated-quote")]
     assert str(parsed.errors[0]) == "f.rules:4:4: Enable must be 0, 1, or 2 was 9 (at '9')"
+
+
+def test_auditctl_quoting_mode_reads_quotes_as_characters() -> None:
+    assert [t.text for t in tokenize('-w "/a b" x\\ y \\"', shell_quotes=False)] == [
+        "-w", '"/a', 'b"', "x y", '\\"']
+    parsed = parse_rules_text("-w '/folder with space' -p wa", shell_quotes=False)
+    assert parsed.errors[0].code == "stray-parameter"  # auditctl: the watch path is "'/folder"

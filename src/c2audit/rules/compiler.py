@@ -87,11 +87,14 @@ class CompiledFile:
 
 
 def compile_rules_text(
-    text: str, file: str | None = None, environment: Environment | None = None
+    text: str, file: str | None = None, environment: Environment | None = None, *, shell_quotes: bool = True
 ) -> CompiledFile:
-    """Parse and compile a rule file, going on past bad lines (errors are sorted by line)."""
+    """Parse and compile a rule file, going on past bad lines (errors are sorted by line).
+
+    ``shell_quotes=False`` reads quotes as auditctl does (as plain characters).
+    """
     environment = environment or Environment()
-    parsed = parse_rules_text(text, file)
+    parsed = parse_rules_text(text, file, shell_quotes=shell_quotes)
     rules: list[CompiledRule] = []
     errors = list(parsed.errors)
     warnings: list[RuleWarning] = []

@@ -4,7 +4,8 @@ auditctl splits a line on spaces only, turns ``\\ `` into a space and ``\\\\``
 into a backslash, and skips blank lines and lines whose first word starts with
 ``#``.  We do the same, and also accept shell quoting (``'...'``, ``"..."``) the
 way go-libaudit does, because real rule files quote paths with spaces (the
-``01-file-watch-spaces`` golden was loaded that way).  A backslash before any
+``01-file-watch-spaces`` golden was loaded that way); ``shell_quotes=False``
+reads quotes as auditctl 3.0 does, as plain characters.  A backslash before any
 other character is kept literally, as auditctl keeps it.  Tabs separate words
 too and a trailing ``\\r`` (a CRLF file) is dropped: auditctl would fold both
 into a word, which only ever produces a confusing error.
@@ -43,8 +44,11 @@ class SourceLine:
         return Origin(self.file, self.number, token.column, token.raw, self.text)
 
 
-def tokenize(text: str, *, file: str | None = None, line: int = 1) -> tuple[Token, ...]:
+def tokenize(
+    text: str, *, file: str | None = None, line: int = 1, shell_quotes: bool = True
+) -> tuple[Token, ...]:
     """The words of one line; raises LexError on an unterminated quote."""
+    escapable = " \t\\'\"" if shell_quotes else " \\"
     tokens: list[Token] = []
     i, end = 0, len(text)
     while i < end:
@@ -54,7 +58,7 @@ def tokenize(text: str, *, file: str | None = None, line: int = 1) -> tuple[Toke
         start, value = i, []
         while i < end and text[i] not in SEPARATORS:
             char = text[i]
-            if char in "'\"":
+            if shell_quotes and char in "'\"":
                 close = _closing_quote(text, i)
                 if close < 0:
                     raise LexError(
@@ -64,7 +68,7 @@ def tokenize(text: str, *, file: str | None = None, line: int = 1) -> tuple[Toke
                     )
                 value.append(_unquote(text[i + 1 : close], char))
                 i = close + 1
-            elif char == "\\" and i + 1 < end and text[i + 1] in " \t\\'\"":
+            elif char == "\\" and i + 1 < end and text[i + 1] in escapable:
                 value.append(text[i + 1])
                 i += 2
             else:
@@ -100,7 +104,9 @@ def _unquote(body: str, quote: str) -> str:
     return "".join(out)
 
 
-def lex_line(text: str, *, file: str | None = None, number: int = 1) -> SourceLine | None:
+def lex_line(
+    text: str, *, file: str | None = None, number: int = 1, shell_quotes: bool = True
+) -> SourceLine | None:
     """One line as a SourceLine, or None for a blank or comment line.
 
     Raises LexError for a line that cannot be split into words.
@@ -109,7 +115,7 @@ def lex_line(text: str, *, file: str | None = None, number: int = 1) -> SourceLi
     words = line.lstrip(SEPARATORS)
     if not words or words.startswith("#"):
         return None
-    return SourceLine(file, number, line, tokenize(line, file=file, line=number))
+    return SourceLine(file, number, line, tokenize(line, file=file, line=number, shell_quotes=shell_quotes))
 
 
 def numbered_lines(text: str) -> Iterator[tuple[int, str]]:

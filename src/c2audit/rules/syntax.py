@@ -316,13 +316,16 @@ class ParsedFile:
 
 # --- parsing ---------------------------------------------------------------------------------
 
-def parse_rules_text(text: str, file: str | None = None) -> ParsedFile:
-    """Parse a whole rule file, going on past bad lines (the caller decides to refuse)."""
+def parse_rules_text(text: str, file: str | None = None, *, shell_quotes: bool = True) -> ParsedFile:
+    """Parse a whole rule file, going on past bad lines (the caller decides to refuse).
+
+    ``shell_quotes=False`` reads quotes as auditctl does (as plain characters).
+    """
     lines: list[ParsedLine] = []
     errors: list[RuleError] = []
     for number, raw in numbered_lines(text):
         try:
-            source = lex_line(raw, file=file, number=number)
+            source = lex_line(raw, file=file, number=number, shell_quotes=shell_quotes)
             if source is not None:
                 lines.append(parse_line(source))
         except RuleError as error:
