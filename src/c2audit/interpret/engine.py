@@ -73,6 +73,16 @@ class Interpreter:
         self._by_value: dict[tuple[int, str, str], str] = {}
         self._by_machine: dict[tuple[str, int, int, str], str] = {}
 
+    @property
+    def known(self) -> dict[tuple[int, str, str], str]:
+        """The cached texts by (record type, name, value): a read-only view for hot loops.
+
+        A hit is the answer whatever the record's other fields say, unless the
+        record's ENRICHED part names the field (check that first).  The dict is
+        cleared, never replaced, so a caller may hold on to it.
+        """
+        return self._by_value
+
     def flush(self) -> None:
         """Forget cached results and, where the lookups cache names, those too."""
         self._by_value.clear()
