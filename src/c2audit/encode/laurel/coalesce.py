@@ -166,7 +166,7 @@ class LaurelGrouper:
         if record_type == EOE:
             event = None if key in self._done else self._inflight.pop(key, None)
             if event is None:
-                self._reject_event(record, key, "for EOE marker not found")
+                self._reject_event(record, key, duplicate=key in self._done)
             else:
                 self._emit(key, event, ready)
         elif is_multipart(record_type):
@@ -176,7 +176,7 @@ class LaurelGrouper:
             event.records.append(record)
             event.body.add(parsed, record_type in SINGLE_TYPES)
         elif key in self._done:
-            self._reject_event(record, key, "")
+            self._reject_event(record, key, duplicate=True)
         else:
             event = self._new_event(key, record)
             event.records.append(record)
@@ -246,10 +246,12 @@ class LaurelGrouper:
         if self.on_error is not None:
             self.on_error(error)
 
-    def _reject_event(self, record: Record, key: _Key, what: str) -> None:
-        timestamp = key[1]
-        event_id = f"{timestamp // 1000}.{timestamp % 1000:03d}:{key[2]}"
-        reason = f"Event id {event_id} {what}" if what else f"duplicate event id {event_id}"
-        if what and key in self._done:
-            reason = f"duplicate event id {event_id}"
+    def _reject_event(self, record: Record, key: _Key, *, duplicate: bool) -> None:
+        event_id = format_id(key[1], key[2])
+        reason = f"duplicate event id {event_id}" if duplicate else f"Event id {event_id} for EOE marker not found"
         self._reject(LaurelParseError(reason, record.raw, record.filename, record.line))
+
+
+def format_id(timestamp: int, serial: int) -> str:
+    """laurel's event id: ``SEC.MSEC:SERIAL``."""
+    return f"{timestamp // 1000}.{timestamp % 1000:03d}:{serial}"

@@ -539,14 +539,11 @@ def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
             continue
         else:  # a PROCTITLE's proctitle: printed as encoded, kept raw for the ARGV split
             raw = _fast_raw(value, quoted)
+            if raw is None and value and value != "(null)" and value != "?":
+                raw = value  # not encoded, but text all the same
             if record.proctitle is ABSENT:
                 record.proctitle = NOT_TEXT if raw is None else raw
-            if raw is not None:
-                result = quote(raw)
-            elif value == "(null)" or value == "?" or not value:
-                result = None
-            else:
-                result = _escaped(value, escape)
+            result = None if raw is None else quote(raw)
         fields[key] = result
         added += 1
     if len(fields) != added:
