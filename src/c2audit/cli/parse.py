@@ -18,15 +18,18 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from c2audit.encode import FORMATS, EncodeOptions, Encoder, auparse_interpreter, make_encoder
+from c2audit.encode.laurel.coalesce import LaurelGrouper
 from c2audit.events import AuparseGrouper, Grouper, Output, Reassembler
 from c2audit.events_ausearch import AusearchGrouper
 from c2audit.reader import StderrErrorSink, follow_events, read_events
 
 PROGRAM = "c2audit parse"
 FLUSH_BYTES = 1 << 16
-GROUPERS: dict[str, type[Grouper]] = {"auparse": AuparseGrouper, "live": Reassembler, "ausearch": AusearchGrouper}
+GROUPERS: dict[str, type[Grouper]] = {
+    "auparse": AuparseGrouper, "live": Reassembler, "ausearch": AusearchGrouper, "laurel": LaurelGrouper,
+}
 # A format that reproduces another tool groups as that tool does unless told otherwise.
-DEFAULT_GROUPING = {"interpreted": "ausearch"}
+DEFAULT_GROUPING = {"interpreted": "ausearch", "laurel": "laurel"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--grouping", choices=sorted(GROUPERS), default=None,
                         help="auparse: as libauparse groups files (default); live: serial order, "
                              "losses reported (as for the kernel stream); ausearch: as ausearch groups "
-                             "files (the default of --format interpreted)")
+                             "files (the default of --format interpreted); laurel: as laurel 0.5.1 groups "
+                             "(the default of --format laurel)")
     parser.add_argument("--interpret", action="store_true",
                         help="add each field's interpretation (as auparse's interpret_field) to json")
     parser.add_argument("-f", "--follow", action="store_true",
@@ -65,6 +69,8 @@ def main(argv: list[str]) -> int:
     encoder = make_encoder(args.format, options)
     errors = StderrErrorSink(prefix=PROGRAM)
     grouper: Grouper = GROUPERS[args.grouping or DEFAULT_GROUPING.get(args.format, "auparse")]()
+    if hasattr(grouper, "on_error"):  # a grouper that drops records it rejects (laurel's) reports them
+        grouper.on_error = errors
     if args.follow:
         items = follow_events(files[0], grouper, errors)
     else:

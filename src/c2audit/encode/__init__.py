@@ -42,6 +42,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "json": ("c2audit.encode.json_event:JsonEncoder", "one JSON document per event (fields with raw values)"),
     "interpreted": ("c2audit.encode.interpreted:InterpretedEncoder",
                     "events as `ausearch -i` prints them (ausearch's grouping; TZ and LC_TIME decide the time)"),
+    "laurel": ("c2audit.encode.laurel:LaurelEncoder",
+               "the JSON lines laurel 0.5.1 writes with enrichment off (laurel's grouping)"),
 }
 
 
