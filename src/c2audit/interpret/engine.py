@@ -55,6 +55,10 @@ _PURE: dict[FieldType, Callable[[str], str]] = {
 _ARG_INDEX = {T.A0: 0, T.A1: 1, T.A2: 2, T.A3: 3}
 # Types whose text depends on more than (record type, name, value) and the lookups.
 _RECORD_DEPENDENT = frozenset((T.SYSCALL, T.ARCH, T.A0, T.A1, T.A2, T.A3))
+RECORD_DEPENDENT = _RECORD_DEPENDENT
+"""Types whose text depends on the record's machine, syscall, a0 or a1 (the :class:`RecordContext`)."""
+VERBATIM = frozenset(FieldType) - set(_PURE) - _RECORD_DEPENDENT - {T.UID, T.GID, T.PROTOCOL}
+"""Types whose interpretation is the raw value itself, escaped (``_independent``'s fall-through)."""
 _CACHE_LIMIT = 1 << 17
 
 

@@ -40,6 +40,11 @@ _BY_RECORD: dict[tuple[int, str], FieldType] = {
 }
 
 
+def type_depends_on_value(name: str, record_type: int) -> bool:
+    """Whether :func:`field_type` looks at the value for this name and record type (else cache by name)."""
+    return name == "acct" or record_type == uapi.AUDIT_TRUSTED_APP
+
+
 def field_type(name: str, value: str, record_type: int) -> FieldType:
     """The AUPARSE_TYPE_* auparse gives field ``name=value`` of a record of ``record_type``."""
     if record_type == uapi.AUDIT_EXECVE and name[:1] == "a" and name != "argc" and "_len" not in name:
