@@ -341,7 +341,8 @@ class AuparseGrouper:
         self._building: dict[tuple[str | None, int, int, int], _Building] = {}
         # every held event, earliest (sec, milli, serial) first; ties go to the lower slot
         self._held: list[tuple[int, int, int, int, _Building]] = []
-        self._ages: list[tuple[int, int, _Building]] = []  # building events by second
+        # building events by second, as keys: a completed event is not kept alive by its entry
+        self._ages: list[tuple[int, int, tuple[str | None, int, int, int]]] = []
         self._free_slots: list[int] = []
         self._next_slot = 0
         self._sequence = 0
@@ -366,11 +367,11 @@ class AuparseGrouper:
         self._check(record.sec, building, record.type)
         if not building.complete:  # only events that may wait need to age
             self._sequence += 1
-            heapq.heappush(self._ages, (record.sec, self._sequence, building))
+            heapq.heappush(self._ages, (record.sec, self._sequence, key))
         if len(self._held) > self.max_pending:
             self._complete(self._held[0][-1])
         if len(self._ages) > 2 * len(self._building) + 1024:
-            self._ages = [(b.event.sec, n, b) for n, b in enumerate(self._building.values())]
+            self._ages = [(key[1], n, key) for n, key in enumerate(self._building)]
             heapq.heapify(self._ages)  # drop the entries of events completed meanwhile
         return self._ready()
 
@@ -401,8 +402,8 @@ class AuparseGrouper:
             return
         limit = sec - self.eoe_timeout
         while ages and ages[0][0] <= limit:
-            building = heapq.heappop(ages)[-1]
-            if not building.complete:
+            building = self._building.get(heapq.heappop(ages)[-1])
+            if building is not None:
                 self._complete(building)
 
     def _complete(self, building: _Building) -> None:

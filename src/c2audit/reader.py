@@ -106,6 +106,9 @@ def iter_lines(stream: BinaryIO, filename: str, on_error: ErrorSink) -> Iterator
             skipping = False
         for text in lines:
             number += 1
+            if len(text) > MAX_LINE:
+                on_error(RecordError(f"line longer than {MAX_LINE} bytes, dropped", text[:200], filename, number))
+                continue
             yield number, text
         rest, skipping = _hold(rest_next, False, number + 1, filename, on_error)
     if rest and not skipping:
