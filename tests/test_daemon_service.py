@@ -171,7 +171,7 @@ def test_reader_batches_in_order_and_skips_replies(fake: FakeKernel) -> None:
     reader.join(5)
     batches = []
     while (item := channel.get(0)) is not None:
-        batches.append(item)
+        batches.extend(item)
     serials = [int(payload.split(b":")[1].split(b")")[0]) for batch in batches for _, payload in batch]
     assert serials == list(range(1, 2501))
     assert max(len(batch) for batch in batches) <= BATCH_RECORDS and reader.exception is None

@@ -129,11 +129,12 @@ def test_excess_logs_are_removed_at_start(tmp_path: Path) -> None:
     assert any("audit.log.3 removed" in m for m in h.notes.messages)
 
 
-@pytest.mark.parametrize(("mode", "freq", "flushes"), [("incremental", 10, 10), ("incremental_async", 25, 4),
-                                                       ("none", 0, 0)])
-def test_incremental_flush_every_freq_records(tmp_path: Path, mode: str, freq: int, flushes: int) -> None:
+@pytest.mark.parametrize(("mode", "freq", "most"), [("incremental", 10, 10), ("incremental_async", 25, 4),
+                                                    ("none", 0, 0)])
+def test_incremental_flush_every_freq_records(tmp_path: Path, mode: str, freq: int, most: int) -> None:
     h = Harness(config_for(tmp_path, f"flush = {mode}\nfreq = {freq}\n")).run(batches(100, 5))
-    assert h.counters.writer.flushes == flushes
+    # one fsync after each write that completes freq records (queued batches share a write)
+    assert min(most, 1) <= h.counters.writer.flushes <= most
 
 
 @pytest.mark.parametrize(("mode", "flag"), [("data", os.O_DSYNC), ("sync", os.O_SYNC)])
@@ -157,17 +158,17 @@ def test_sigusr1_rotation_writes_daemon_rotate_in_the_new_log(tmp_path: Path) ->
 
 def test_suspended_records_are_counted_and_reported_on_resume(tmp_path: Path) -> None:
     config = config_for(tmp_path, "max_log_file = 1\nmax_log_file_action = suspend\nnum_logs = 2\n")
-    h = Harness(config).run([*batches(6000, 500), DRAINED, Rotate(None), Resume(None),
-                             *batches(1, 1, start=6001)])
+    h = Harness(config).run([*batches(8000, 500), DRAINED, Rotate(None), Resume(None),
+                             *batches(1, 1, start=8001)])
     writer = h.counters.writer
     written = sum(1 for line in lines(tmp_path / "log" / "audit.log.1") if "type=SYSCALL" in line)
-    dropped = 6000 - written + 1  # and the DAEMON_ROTATE of a rotation while suspended (as auditd)
-    assert writer.records_dropped_suspended == dropped and written < 6000
+    dropped = 8000 - written + 1  # and the DAEMON_ROTATE of a rotation while suspended (as auditd)
+    assert writer.records_dropped_suspended == dropped and written < 8000
     got = lines(tmp_path / "log" / "audit.log")
     assert [line.split(" ")[0] for line in got] == ["type=DAEMON_ERR", "type=DAEMON_RESUME", "type=SYSCALL",
                                                     "type=DAEMON_END"]
     assert f"op=lost src=daemon reason=suspended lost={dropped} total={dropped} res=failed" in got[0]
-    assert ":6001): arch=c000003e" in got[2]
+    assert ":8001): arch=c000003e" in got[2]
     assert any("suspending logging due to logfile size" in m for m in h.notes.messages)
 
 

@@ -42,15 +42,20 @@ class Channel(Generic[C]):
             self._control.append(item)
             self._cond.notify_all()
 
-    def get(self, timeout: float | None = None) -> Batch | C | None:
-        """The next control item, else the next batch; None after ``timeout`` or when closed and empty."""
+    def get(self, timeout: float | None = None) -> list[Batch] | C | None:
+        """The next control item, else every queued batch (one write for all); None after ``timeout``.
+
+        Taking everything at once is what keeps the writer cheap when the
+        reader hands over many small batches (records trickling in).
+        """
         with self._cond:
             if not (self._control or self._batches or self._closed):
                 self._cond.wait(timeout)
             if self._control:
-                item: Batch | C = self._control.popleft()
+                item: list[Batch] | C = self._control.popleft()
             elif self._batches:
-                item = self._batches.popleft()
+                item = list(self._batches)
+                self._batches.clear()
             else:
                 return None
             self._cond.notify_all()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 from c2audit import netlink
 from c2audit.daemon.channel import Batch, Channel
@@ -26,7 +27,7 @@ from c2audit.daemon.state import ReaderCounters
 from c2audit.kernel import NETLINK_AUDIT, RECV_BUFFER_SIZE, AuditSocket, set_receive_buffer
 
 BATCH_RECORDS = 1024
-BATCH_BYTES = 1 << 20
+BATCH_BYTES = 256 * 1024
 IDLE_WAIT = 0.5  # seconds an idle reader waits before checking stop/halt
 HALTED_RCVBUF = 4096  # the kernel clamps this to its minimum
 
@@ -97,6 +98,7 @@ class Reader(threading.Thread):
             counters.records_received += len(batch)
             counters.bytes_received += batch_bytes
             counters.enobufs = self.sock.overruns
+            counters.reader_cpu_seconds = time.thread_time()
             if batch:
                 counters.batches += 1
                 if put(batch):

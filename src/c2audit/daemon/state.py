@@ -31,6 +31,7 @@ class ReaderCounters:
     enobufs: int = 0
     control_messages: int = 0  # non-record messages on the daemon socket (ACKs, AUDIT_REPLACE)
     malformed: int = 0  # datagrams too short to be a netlink message
+    reader_cpu_seconds: float = 0.0  # this thread's CPU time (user + system), as of its last batch
 
 
 @dataclass(slots=True)
@@ -49,6 +50,7 @@ class WriterCounters:
     disk_errors: int = 0
     log_size: int = 0
     last_error: str = ""
+    writer_cpu_seconds: float = 0.0  # this thread's CPU time, as of its last item
 
     @property
     def records_dropped(self) -> int:

@@ -39,6 +39,8 @@ from c2audit.daemon.state import Counters
 from c2audit.tables import uapi
 
 IDLE_SECONDS = 1.0  # how often an idle writer reaps children and re-checks free space
+SPACE_CHECK_BYTES = 256 * 1024  # free space is checked after this much is written (and when idle)
+WRITE_BYTES = 256 * 1024  # queued batches are joined into writes of about this size
 
 
 # ---------------------------------------------------------------- control items
@@ -159,6 +161,7 @@ class Writer(threading.Thread):
         self._lock = threading.Lock()  # the log fd, against the async flusher
         self._flusher: AsyncFlusher | None = None
         self._since_flush = 0
+        self._since_space_check = 0
         self._unreported = {"suspended": 0, "halted": 0, "write-error": 0}
         self._children: list[int] = []
         self.end_text = logformat.end_text(None)
@@ -199,9 +202,10 @@ class Writer(threading.Thread):
                         break
                     self._idle()
                 elif isinstance(item, list):
-                    self._write_batch(item)
+                    self._write_batches(item)
                 else:
                     self._control(item)
+                self.counters.writer.writer_cpu_seconds = time.thread_time()
         except BaseException as exc:  # noqa: BLE001 - reported by the daemon, which then stops
             self.exception = exc
             self.notifier.alert(f"writer failed: {exc!r}")
@@ -221,10 +225,24 @@ class Writer(threading.Thread):
 
     # -- records -------------------------------------------------------------
 
-    def _write_batch(self, batch: Batch) -> None:
-        data = self.formatter.lines(batch)
+    def _write_batches(self, batches: list[Batch]) -> None:
+        """Everything queued, in writes of about WRITE_BYTES (the size and space checks run between)."""
+        chunk: list[bytes] = []
+        size = records = 0
+        for batch in batches:
+            data = self.formatter.lines(batch)
+            chunk.append(data)
+            size += len(data)
+            records += len(batch)
+            if size >= WRITE_BYTES:
+                self._write_chunk(b"".join(chunk), records)
+                chunk, size, records = [], 0, 0
+        if chunk:
+            self._write_chunk(b"".join(chunk), records)
+
+    def _write_chunk(self, data: bytes, records: int) -> None:
         lines = data.count(b"\n")
-        self.counters.writer.records_not_logged += len(batch) - lines
+        self.counters.writer.records_not_logged += records - lines
         if lines:
             self._report_losses()
             self._write(data, lines)
@@ -266,7 +284,9 @@ class Writer(threading.Thread):
         writer.log_size = self.log.size
         self._flush_after(lines)
         self._carry_out(self.policy.check_size(self.log.size))
-        self._check_space()
+        self._since_space_check += len(data)
+        if self._since_space_check >= SPACE_CHECK_BYTES:
+            self._check_space()
 
     def _flush_after(self, lines: int) -> None:
         mode = self.config.flush
@@ -331,6 +351,7 @@ class Writer(threading.Thread):
             self._carry_out(self.policy.on_disk_error(operation, exc.strerror or str(exc)))
 
     def _check_space(self) -> None:
+        self._since_space_check = 0
         if not self.log.is_open:
             return
         try:
