@@ -30,6 +30,15 @@ def _digits(text: str, base: int) -> tuple[bool, int]:
 
 def strtoul(text: str, base: int) -> tuple[int, bool]:
     """``strtoul`` on LP64: (value, ERANGE).  A minus sign negates modulo 2**64."""
+    if base != 8 and text.isascii() and text.isalnum():
+        # The common case, plain digits: int() reads them as strtoul does ("0x" included
+        # in base 16); anything it refuses takes the exact path below.
+        try:
+            value = int(text, base)
+        except ValueError:
+            pass
+        else:
+            return (ULONG_MAX, True) if value > ULONG_MAX else (value, False)
     negative, magnitude = _digits(text, base)
     if magnitude > ULONG_MAX:
         return ULONG_MAX, True
