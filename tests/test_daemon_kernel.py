@@ -238,6 +238,31 @@ def test_enriched_reload_rotate_and_state_report(daemons) -> None:
     assert "DAEMON_ROTATE" in daemon.lines()[0] and "op=rotate-logs" in daemon.lines()[0]
 
 
+def test_blocking_mode_under_load_never_stalls_the_daemon(daemons) -> None:
+    """backlog_wait_time > 0 puts any *sender* to sleep while the backlog is over its limit; the
+    daemon sends only from its main and monitor threads while the reader keeps draining, so its
+    requests (status polls, signal info, unregistering) and the producers all get through."""
+    daemon = daemons("backlog_limit = 64\nbacklog_wait_time = 2500\nstatus_interval = 1\n").start()
+    load = [subprocess.Popen([sys.executable, "-c", "import os\nfor _ in range(30000): os.getpgid(0)"])
+            for _ in range(3)]
+    for process in load:
+        add_rule(f"-a always,exit -F arch=b64 -S getpgid -F pid={process.pid} -F key={KEY}")
+    for _ in range(3):
+        assert daemon.state()["state"] == "running"
+        time.sleep(0.5)
+    daemon.send(signal.SIGUSR1)  # the reader drains while the main thread asks for signal info
+    started = time.monotonic()
+    assert daemon.stop() == 0
+    stopped_in = time.monotonic() - started
+    for process in load:
+        process.kill()
+        process.wait(60)
+    assert stopped_in < 30, f"stopping took {stopped_in:.1f} s: a request slept behind the backlog"
+    state = parse_state(daemon.state_file.read_text())
+    assert int(state["kernel_polls"]) >= 2 and state["kernel_poll_errors"] == "0"
+    assert state["kernel_lost_since_start"] == "0"  # blocking mode: the producers waited, nothing lost
+
+
 def test_kill_9_leaves_a_log_ending_on_a_whole_line(daemons) -> None:
     daemon = daemons().start()
     audit_my_getpgid()
