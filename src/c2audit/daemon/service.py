@@ -25,7 +25,8 @@ in flight the reader keeps draining, so the kernel cannot hold us asleep behind
 a full backlog -- which is also why a halt-equivalent is lifted before stopping.
 
 Signals: HUP reload, USR1 rotate, USR2 resume logging, CONT state report,
-TERM/INT stop.  Like auditd, reloading does not move the pid or state file.
+TERM/INT stop.  Like auditd, reloading does not move the pid or state file, and
+``priority_boost`` is applied at start only.
 """
 from __future__ import annotations
 
@@ -289,13 +290,21 @@ class Daemon:
     # -- run -------------------------------------------------------------------
 
     def serve(self) -> int:
-        """The main loop: act on signals until told to stop, or a thread fails."""
+        """The main loop: act on signals until told to stop, or a thread fails.
+
+        The state report is also refreshed every ``status_interval`` seconds, so
+        ``c2audit ctl -s`` shows current loss counters without signalling us.
+        """
+        next_report = time.monotonic() + self.config.status_interval
         while True:
             info = signal.sigtimedwait(HANDLED_SIGNALS, 1.0)
             failure = self._thread_failure()
             if failure:
                 self._abort("error-halt", failure)
                 return EXIT_INIT_FAILED
+            if time.monotonic() >= next_report:
+                self.write_state()
+                next_report = time.monotonic() + self.config.status_interval
             if info is None:
                 continue
             sender = self._sender(info)
