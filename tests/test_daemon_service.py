@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fakekernel import FakeKernel
+from test_daemon_writer import Notes
 
 from c2audit import netlink
 from c2audit.daemon import logformat
@@ -20,18 +21,8 @@ from c2audit.daemon.config import parse_config
 from c2audit.daemon.reader import BATCH_RECORDS, Reader
 from c2audit.daemon.service import Daemon, Overrides, StartError
 from c2audit.daemon.state import ReaderCounters, parse_state
-from c2audit.daemon.writer import Notifier
 from c2audit.kernel import AuditSocket
 from c2audit.tables import uapi
-
-
-class Notes(Notifier):
-    def __init__(self) -> None:
-        super().__init__(use_syslog=False)
-        self.messages: list[str] = []
-
-    def alert(self, message: str) -> None:
-        self.messages.append(message)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
