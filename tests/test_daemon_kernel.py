@@ -279,7 +279,8 @@ def test_kill_9_leaves_a_log_ending_on_a_whole_line(daemons) -> None:
 
 def test_disk_full_suspends_and_keeps_what_was_written(daemons, small_tmpfs) -> None:
     log_dir = small_tmpfs("256k")
-    daemon = daemons("disk_full_action = suspend\nflush = none\nfreq = 0\n", log_dir=log_dir).start()
+    daemon = daemons("disk_full_action = suspend\nflush = none\nfreq = 0\nbacklog_wait_time = 60000\n",
+                     log_dir=log_dir).start()  # the kernel waits rather than drops: suspend keeps draining
     audit_my_getpgid()
     for _ in range(1500):  # ~900 KB of records for a 256 KB file system
         os.getpgid(0)
