@@ -172,3 +172,22 @@ def test_sender_falls_back_to_siginfo_for_sigint(tmp_path: Path, fake: FakeKerne
     daemon = make_daemon(tmp_path, fake)
     sender = daemon._sender(signal.struct_siginfo((signal.SIGINT, 0, 0, 1, 0, 0, 0)))
     assert sender == logformat.Sender(auid=sender.auid, pid=1, ctx="")
+
+
+def test_a_dead_writer_stops_the_daemon_cleanly(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake, "queue_depth = 1\n")
+    daemon.start()
+
+    def broken(batch: object) -> bytes:
+        raise RuntimeError("formatter bug")
+
+    daemon.writer.formatter.lines = broken  # type: ignore[method-assign]
+    emit_records(fake, 20)
+    wait_for(lambda: not daemon.writer.is_alive())
+    failure = daemon._thread_failure()
+    assert failure and "formatter bug" in failure
+    started = time.monotonic()
+    daemon._abort("error-halt", failure)
+    assert time.monotonic() - started < 10  # the reader was not left waiting for room in the queue
+    assert fake.pid == 0 and not daemon.reader.is_alive()
+    assert parse_state((tmp_path / "run" / "c2audit.state").read_text())["state"] == "stopped"

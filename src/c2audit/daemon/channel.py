@@ -67,6 +67,14 @@ class Channel(Generic[C]):
             self._closed = True
             self._cond.notify_all()
 
+    def discard(self) -> int:
+        """Empty the queue (its writer is gone); the number of records thrown away, to be counted."""
+        with self._cond:
+            records = sum(map(len, self._batches))
+            self._batches.clear()
+            self._cond.notify_all()
+            return records
+
     @property
     def finished(self) -> bool:
         with self._cond:

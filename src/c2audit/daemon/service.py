@@ -370,6 +370,9 @@ class Daemon:
             self.writer.end_text = logformat.end_text(sender)
         if self.reader is not None and self.reader.halted:
             self.reader.resume()  # never send requests while not draining (see module doc)
+        writer_gone = self.writer is None or not self.writer.is_alive()
+        if writer_gone:
+            self.channel.close()  # nobody takes batches: the reader must not wait for room
         self._leave_kernel()
         if self.reader is not None:
             self.reader.stop()
@@ -383,6 +386,8 @@ class Daemon:
         self.channel.close()
         if self.writer is not None and self.writer.is_alive():
             self.writer.join(JOIN_SECONDS)
+        if writer_gone:
+            self.counters.writer.records_dropped_write_error += self.channel.discard()
         self.state = "stopped"
         self.write_state()
         self._close()

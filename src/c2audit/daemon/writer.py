@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from c2audit.daemon import logformat
 from c2audit.daemon.channel import Batch, Channel
-from c2audit.daemon.config import DaemonConfig, FlushMode
+from c2audit.daemon.config import DaemonConfig, FlushMode, SizeAction
 from c2audit.daemon.disk import DiskPolicy, Kind, Step
 from c2audit.daemon.logfile import AuditLogFile, LogFileError, PartialWrite
 from c2audit.daemon.state import Counters
@@ -177,7 +177,7 @@ class Writer(threading.Thread):
         self.counters.writer.log_size = self.log.size
         if repaired:
             self._write_daemon(uapi.AUDIT_DAEMON_ERR, logformat.repair_text(repaired))
-        if self.config.num_logs > 1 and self.config.max_log_file_action == "rotate":
+        if self.config.num_logs > 1 and self.config.max_log_file_action is SizeAction.ROTATE:
             for name in self.log.remove_excess(self.config.num_logs):
                 self.notifier.alert(f"Log {name} removed as it exceeds num_logs parameter")
         self._check_space()
@@ -429,7 +429,7 @@ class Writer(threading.Thread):
             self._report_losses()
             self._write_daemon(item.msg_type, item.text)
         elif isinstance(item, Rotate):
-            self._rotate(shift=self.config.max_log_file_action == "keep_logs")
+            self._rotate(shift=self.config.max_log_file_action is SizeAction.KEEP_LOGS)
             self._write_daemon(uapi.AUDIT_DAEMON_ROTATE, logformat.rotate_text(item.sender))
         elif isinstance(item, Resume):
             self._resume()
