@@ -155,6 +155,7 @@ class _Linter:
             self._against_earlier(loaded)
         rules = self.lists.setdefault(loaded.selector.kernel_list, [])
         if compiled.operation is RuleOperation.PREPEND:
+            self._shadowed_by_prepend(loaded, rules)
             rules.insert(0, loaded)
         else:
             rules.append(loaded)
@@ -242,6 +243,15 @@ class _Linter:
                            "matches some of the same events first: those are audited anyway; "
                            f"put the never rule before line {earlier.line}")
                 return
+
+    def _shadowed_by_prepend(self, new: _Loaded, rules: list[_Loaded]) -> None:
+        """``-A`` goes to the head of the list: the rules it covers there stop firing."""
+        for later in rules:
+            if covers(new.selector, later.selector):
+                self._warn(later.compiled, "shadowed",
+                           f"this rule can never fire: line {new.line} (-A) is put before it in the "
+                           f"{_list_name(new)} list and matches every event it matches "
+                           "(the kernel stops at the first match)")
 
     def _delete(self, target: _Loaded) -> None:
         """AUDIT_DEL_RULE: the kernel removes the rule equal to the one sent, prepend flag included."""
