@@ -106,6 +106,7 @@ def test_records_compare_by_content():
     ("type=SYSCALL msg=audit(1.000:" + "9" * 30 + "): a=1", "malformed audit header"),
     ("node= type=SYSCALL msg=audit(1.000:5): a=1", "malformed audit header"),
     ("type=SYSCALL msg=audit(1.000:5", "malformed audit header"),  # truncated
+    ("type=SYSCALL msg=audit(1163776448.7521:12862): a=1", "millisecond above 999"),
 ])
 def test_garbage_lines_raise_typed_errors(line, reason):
     with pytest.raises(RecordError) as caught:
@@ -257,6 +258,8 @@ def test_repeated_names_are_kept_in_order():
     ("key=(abc", [("key", "(abc")]),
     ("key=x)", [("key", None)]),
     ("key=610062", [("key", '"a"')]),
+    ("y=eA(none)", [("y", "eA(none")]),  # only a value that is exactly (none) keeps its ')'
+    ("y=(none)x)", [("y", "(none)x")]),
 ])
 def test_values_as_auparse_3_0_9_gives_them(value, fields):
     assert fields_of(f"type=SYSCALL msg=audit(100.000:1): a=1 {value} b=2")[2:-1] == fields

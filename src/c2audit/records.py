@@ -229,6 +229,8 @@ def parse_line(line: str, filename: str | None = None, line_number: int = 0) -> 
     if match is None:
         raise RecordError(_why_not_a_record(line), line, filename, line_number)
     node, type_text, sec, milli, serial = match.groups()
+    if len(milli) > 3 and int(milli) > 999:
+        raise RecordError("millisecond above 999 in the audit header", line, filename, line_number)
     number = TYPE_BY_NAME.get(type_text)
     if number is None:
         number = type_number(type_text)
@@ -372,13 +374,17 @@ def _peel_nested(body: str) -> str | None:
 
 
 def _has_trailing_marks(body: str) -> bool:
-    """Whether some value ends in a mark auparse strips (``(none)``/``(null)`` keep theirs)."""
+    """Whether some value ends in a mark auparse strips (a whole ``(none)``/``(null)`` keeps its own).
+
+    Only called on bodies whose tokens hold exactly one ``=``, so ``=(none)``
+    is a value that is exactly ``(none)``.
+    """
     if ": " in body or ", " in body or "' " in body:
         return True
-    if body[-1] in _TRAILING and not body.endswith(("(none)", "(null)")):
+    if body[-1] in _TRAILING and not body.endswith(("=(none)", "=(null)")):
         return True
     closing = body.count(") ")
-    return bool(closing) and closing != body.count("(none) ") + body.count("(null) ")
+    return bool(closing) and closing != body.count("=(none) ") + body.count("=(null) ")
 
 
 def _rewrite_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
