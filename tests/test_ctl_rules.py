@@ -8,46 +8,19 @@ one, ``-c -R FILE`` -- is c2audit's, asked for by issue 3.
 from __future__ import annotations
 
 import errno
-import io
 from pathlib import Path
 
 import pytest
 from fakekernel import FakeKernel
+from test_ctl import ctl, fake  # noqa: F401 - the fixtures: c2audit ctl on a fake kernel
 
-from c2audit.cli import ctl as cli
-from c2audit.ctl import DaemonFiles, Session
 from c2audit.ctlrules import OnError, key_matches, listing, rules_file_request
-from c2audit.kernel import AuditClient, AuditSocket
 from c2audit.rules import RuleData, compile_rule, parse_argv
 from c2audit.rules.compiler import Environment
 from c2audit.tables import uapi
 
 GETPGID = "-a always,exit -F arch=b64 -S getpgid -k c2x"
 GETSID = "-a always,exit -F arch=b64 -S getsid -k c2y"
-
-
-class Run:
-    """One ``c2audit ctl`` command line against the fake kernel."""
-
-    def __init__(self, kernel: FakeKernel, argv: list[str], daemon: DaemonFiles) -> None:
-        out, err = io.StringIO(), io.StringIO()
-        session = Session(out, err, lambda: AuditClient(AuditSocket(kernel.connect()), timeout=1), daemon)
-        try:
-            self.status = cli.run(argv, session)
-        finally:
-            session.close()
-        self.stdout, self.stderr = out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def fake() -> FakeKernel:
-    return FakeKernel()
-
-
-@pytest.fixture
-def ctl(fake, tmp_path):
-    daemon = DaemonFiles(str(tmp_path / "c2audit.pid"), str(tmp_path / "c2audit.state"))
-    return lambda *argv: Run(fake, list(argv), daemon)
 
 
 @pytest.fixture
