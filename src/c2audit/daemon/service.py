@@ -9,9 +9,11 @@ Threads and who talks to the kernel::
 
 Start (auditd's order where it matters): read the kernel's status (the ``lost``
 baseline), open the log, write the pid file, queue ``DAEMON_START``, register
-the reader socket as the audit pid, then apply the kernel settings of the
-configuration (failure mode, backlog limit and wait time, rate limit) and
-``enabled`` -- registering first, so no record goes to the kernel log in between.
+the reader socket as the audit pid and start draining it, then apply the kernel
+settings of the configuration (failure mode, backlog limit and wait time, rate
+limit) and ``enabled`` -- registering first, so no record goes to the kernel log
+in between, and draining before the other requests, which may sleep in the
+kernel while its backlog is over the limit.
 A failure to register or enable writes ``DAEMON_ABORT`` (auditd's ``op=set-pid``
 / ``op=set-enable``) and exits 1.
 
@@ -248,12 +250,12 @@ class Daemon:
         try:
             AuditClient(sock).register()
             self._registered = True
+            self.reader.start()  # draining before any other request: those may sleep on a full backlog
             self._apply_kernel_settings(self.config, startup=True)
         except (KernelError, KernelTimeout) as exc:
             op = "set-enable" if self._registered else "set-pid"
             self._abort(op, f"cannot {op.replace('-', ' ')} ({exc})")
             raise StartError(f"{op}: {exc}") from None
-        self.reader.start()
         self.monitor = Monitor(AuditClient(self._connect(None)), self.counters.kernel, self.channel,
                                self.config.status_interval)
         self.monitor.start()
