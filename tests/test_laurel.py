@@ -68,6 +68,14 @@ KNOWN_DIFFERENCES = {
 }
 """Corpus logs where c2audit's output differs from laurel 0.5.1's, and why."""
 
+MILLISECONDS_ABOVE_999 = (
+    b"type=USER_ACCT msg=audit(1000.5000:16): x=1\n",
+    b'{"ID":"1005.000:16","USER_ACCT":{"x":"1"}}\n',
+    "c2audit's record reader refuses a header whose milliseconds exceed 999 (c2audit.records); laurel "
+    "adds them to the seconds (1000.5000 is its 1005.000)",
+)
+"""A record laurel accepts and c2audit rejects (laurel's output, then why)."""
+
 LAUREL_ABORTS = {
     "syscall-with-two-fields": (
         b"type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=2\ntype=EOE msg=audit(1.000:1):\n",
@@ -195,6 +203,13 @@ def test_cases(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert any("cases.log:61: Event id 1001.000:51 for EOE marker not found" in line for line in reported)
 
 
+def test_milliseconds_above_999_are_rejected() -> None:
+    data, _laurel_writes, _reason = MILLISECONDS_ABOVE_999
+    out, errors = encode(data)
+    assert out == b""
+    assert [error.reason for error in errors.errors] == ["millisecond above 999 in the audit header"]
+
+
 @pytest.mark.parametrize("case", sorted(LAUREL_ABORTS))
 def test_where_laurel_aborts_c2audit_goes_on(case: str) -> None:
     data, expected, _reason = LAUREL_ABORTS[case]
@@ -232,6 +247,12 @@ def test_live_laurel_on_cases(tmp_path: Path) -> None:
         (FIXTURES / "cases.jsonl").write_bytes(laurel.stdout)
     assert laurel.stdout == (FIXTURES / "cases.jsonl").read_bytes()
     assert laurel.stderr.count(b"laurel: Error") == 20
+
+
+@pytest.mark.reference
+def test_live_laurel_reads_milliseconds_above_999(tmp_path: Path) -> None:
+    data, laurel_writes, _reason = MILLISECONDS_ABOVE_999
+    assert run_laurel(data, tmp_path).stdout == laurel_writes
 
 
 @pytest.mark.reference

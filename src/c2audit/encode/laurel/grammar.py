@@ -455,9 +455,9 @@ def as_fields(pairs: list[tuple[str, object]]) -> dict[str, object] | list[tuple
 
 # --- the fast path -----------------------------------------------------------------------------
 
-_TOKEN = r'[A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?=(?:"[!#-~]*"|[!#-&(-z|~]*)'
+_TOKEN = r"""[A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?=(?:"[!#-~]*"|'[ -&(-~]*'|[!#-&(-z|~]*)"""
 _PLAIN_BODY = re.compile(rf"(?:{_TOKEN}(?:[ \x1d]+{_TOKEN})*)?")
-_PLAIN_PAIR = re.compile(r'([A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?)=("[!#-~]*"|[!#-&(-z|~]*)')
+_PLAIN_PAIR = re.compile(r"""([A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?)=("[!#-~]*"|'[ -&(-~]*'|[!#-&(-z|~]*)""")
 _HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
 _OCT_DIGITS = re.compile(r"[0-7]+")
 _EVEN_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
@@ -473,15 +473,51 @@ def _fast_kind(cls: int, key: str) -> tuple[int, int, int | None] | None:
     return kind
 
 
+def _tokens(body: str) -> list[tuple[str, str]] | None:
+    """``(key, value)`` of a body made only of plain tokens, else ``None``.
+
+    Plain: printable ASCII, spaces or GS between tokens, values ``"…"`` without ``"``, ``'…'`` or an
+    unquoted run without quotes or braces.  The usual body has no ``'``,
+    ``{`` or ``}`` at all and is cut with ``str.split``; the others take a regex.
+    """
+    if not body:
+        return []
+    if "'" in body or "{" in body or "}" in body:  # GS may be text inside quotes: the regex knows
+        if not body.isascii() or not _PLAIN_BODY.fullmatch(body):
+            return None
+        return _PLAIN_PAIR.findall(body)
+    if "\x1d" in body:
+        body = body.replace("\x1d", " ")
+    if not body.isascii() or not body.isprintable() or body[0] == " " or body[-1] == " ":
+        return None
+    pairs = []
+    for token in body.split(" ") if "  " not in body else body.split():
+        key, equals, value = token.partition("=")
+        if not equals:
+            return None
+        if '"' in value and (value[0] != '"' or value[-1] != '"' or len(value) < 2 or '"' in value[1:-1]):
+            return None
+        pairs.append((key, value))
+    return pairs
+
+
 def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
-    """The common case: only ``key=value`` tokens whose values are safe text or ``"safe text"``.
+    """The common case: ``key=value`` tokens whose values are printable ASCII.
 
     Returns ``None`` when the body is anything else, or holds anything the
     exact grammar must decide (a rejected key or value, a repeated key).
-    Values are printable ASCII here, so quoting only ever has ``%`` and ``+``
-    to escape; hex-decoded values are quoted in full.
+    Quoting then only ever has ``%`` and ``+`` to escape (hex-decoded values
+    are quoted in full).  An ``avc: … { perms } for`` prefix is taken here too.
     """
-    if not _PLAIN_BODY.fullmatch(body):
+    special = None
+    if body[:4] == "avc:":
+        match = _AVC_PREFIX.match(body)
+        if match is None:
+            return None
+        special = (match.group(1), _IDENTIFIER.findall(match.group(2)))
+        body = body[match.end():]
+    pairs = _tokens(body)
+    if pairs is None:
         return None
     cls = _type_class(record_type)
     kinds = _KINDS[cls]
@@ -489,45 +525,54 @@ def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
     fields: dict[str, object] = {}
     record = ParsedRecord(record_type, fields)
     added = 0
-    for key, value in _PLAIN_PAIR.findall(body):
+    for key, value in pairs:
         kind_info = kinds.get(key, _UNKNOWN_KEY)
         if kind_info is _UNKNOWN_KEY:
             kind_info = _fast_kind(cls, key)
         if kind_info is None:
             return None
         kind = kind_info[0]
-        quoted = value[:1] == '"'
         if kind == DEC:
-            digits = value[1:] if value[:1] == "-" else value
-            if digits.isdigit() and (len(digits) < 19 or int(digits) <= I64_MAX):
-                result: object = int(value)
+            if value.isdigit():
+                result: object = int(value) if len(value) < 19 or int(value) <= I64_MAX else value
+            elif value[:1] == "-" and value[1:].isdigit() and (len(value) < 20 or -int(value) <= I64_MAX):
+                result = int(value)
             else:
-                result = _text(value, quoted, escape)
-        elif kind == ENC or kind == SUBJ or kind == INFO:
-            if quoted:
-                result = _escaped(value[1:-1], escape)
-            elif value and _EVEN_HEX.fullmatch(value):
-                result = quote(decode_hex(value))
-            elif value == "(null)" or value == "?":
+                result = _text(value, escape)
+        elif kind == ENC or kind == INFO:
+            if not value or value == "(null)" or value == "?":
                 result = None
-            elif value:
+            elif value[0] == '"' or value[0] == "'":
+                result = _escaped(value[1:-1], escape)
+            elif _EVEN_HEX.fullmatch(value):
+                result = quote(decode_hex(value))
+            else:
                 result = _escaped(value, escape)
-            else:
-                result = "" if kind == SUBJ else None
-        elif kind == HEX or kind == OCT:
-            if not quoted and (_HEX_DIGITS if kind == HEX else _OCT_DIGITS).fullmatch(value):
-                number = int(value, 16 if kind == HEX else 8)
-                result = (f"0x{number:x}" if kind == HEX else f"0o{number:o}") if number < U64 else value
-            else:
-                result = _text(value, quoted, escape)
         elif kind == SYS_ARG:
-            if quoted or not _HEX_DIGITS.fullmatch(value):
+            if not _HEX_DIGITS.fullmatch(value):
                 return None
             number = int(value, 16)
             record.sys_args.append(f"0x{number:x}" if number < U64 else value)
             continue
+        elif kind == HEX or kind == OCT:
+            if (_HEX_DIGITS if kind == HEX else _OCT_DIGITS).fullmatch(value):
+                number = int(value, 16 if kind == HEX else 8)
+                result = (f"0x{number:x}" if kind == HEX else f"0o{number:o}") if number < U64 else value
+            else:
+                result = _text(value, escape)
+        elif kind == SUBJ:
+            if value[:1] == "'":
+                return None  # AppArmor's workaround reads quotes its own way
+            if value == "(null)" or value == "?":
+                result = None
+            elif value[:1] == '"':
+                result = _escaped(value[1:-1], escape)
+            elif value and _EVEN_HEX.fullmatch(value):
+                result = quote(decode_hex(value))
+            else:
+                result = _escaped(value, escape)
         elif kind == EXE_ARG:
-            raw = _fast_raw(value, quoted)
+            raw = _fast_raw(value)
             if raw is None and value != "(null)" and value != "?":
                 return None  # laurel accepts only encoded values here
             record.exe_args.append((kind_info[1], kind_info[2], raw))
@@ -538,13 +583,16 @@ def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
                 return None
             continue
         else:  # a PROCTITLE's proctitle: printed as encoded, kept raw for the ARGV split
-            raw = _fast_raw(value, quoted)
+            raw = _fast_raw(value)
             if raw is None and value and value != "(null)" and value != "?":
-                raw = value  # not encoded, but text all the same
+                raw = value[1:-1] if value[0] == "'" else value  # not encoded, text all the same
             if record.proctitle is ABSENT:
                 record.proctitle = NOT_TEXT if raw is None else raw
             result = None if raw is None else quote(raw)
         fields[key] = result
+        added += 1
+    if special is not None:
+        fields[special[0]] = special[1]
         added += 1
     if len(fields) != added:
         return None  # a repeated key: laurel writes it twice, as the exact path does
@@ -556,16 +604,18 @@ def _escaped(text: str, escape: bool) -> str:
     return text.replace("%", "%25").replace("+", "%2b") if escape else text
 
 
-def _text(value: str, quoted: bool, escape: bool) -> str | None:
+def _text(value: str, escape: bool) -> str | None:
     """A numeric key's value that is no number: the text, quotes removed, or ``null`` when empty."""
-    if quoted:
+    if not value:
+        return None
+    if value[0] == '"' or value[0] == "'":
         return _escaped(value[1:-1], escape)
-    return _escaped(value, escape) if value else None
+    return _escaped(value, escape)
 
 
-def _fast_raw(value: str, quoted: bool) -> str | None:
-    """The text of an encoded value (quoted or hex), ``None`` for anything else."""
-    if quoted:
+def _fast_raw(value: str) -> str | None:
+    """The text of an encoded value (``"…"`` or hex), ``None`` for anything else."""
+    if value[:1] == '"':
         return value[1:-1]
     if value and _EVEN_HEX.fullmatch(value):
         return decode_hex(value)
