@@ -38,4 +38,7 @@ globals().update(FIELD_TYPES)
 globals().update(BINDING_TYPO_ALIASES)
 _bind_normalizer(AuParser)
 
-__all__ = ["AuEvent", "AuParser", "NoParser", "set_lookups", *_constants.__all__, *sorted(FIELD_TYPES)]
+__all__ = [
+    "AuEvent", "AuParser", "NoParser", "set_lookups",
+    *_constants.__all__, *sorted(FIELD_TYPES), *BINDING_TYPO_ALIASES,
+]

@@ -33,13 +33,25 @@ from collections.abc import Callable
 from typing import Any
 
 from c2audit.events import AuparseGrouper, Event, is_last_record
-from c2audit.interpret import EscapeMode, Interpreter, RecordContext, default_lookups, field_type, parse_enriched
+from c2audit.interpret import (
+    EscapeMode,
+    FieldType,
+    Interpreter,
+    RecordContext,
+    default_lookups,
+    field_type,
+    parse_enriched,
+)
 from c2audit.interpret.cnum import c_int, strtol
-from c2audit.records import NAME_BY_TYPE, Record, RecordError, parse_line
+from c2audit.interpret.encoded import apply_escape
+from c2audit.interpret.engine import RECORD_DEPENDENT, VERBATIM
+from c2audit.interpret.types import type_depends_on_value
+from c2audit.records import NAME_BY_TYPE, Record
 from c2audit.tables import uapi
 
 from . import constants as C
 from . import search
+from .lines import auparse_record
 from .sources import (
     EOF,
     NO_DATA,
@@ -55,6 +67,30 @@ from .sources import (
 from .timestamp import AuEvent
 
 DEFAULT_EOE_TIMEOUT = 2
+_NO_INTERPRETATIONS: dict[str, str] = {}
+_PLAIN_CONTEXTS: dict[int, RecordContext] = {}
+_KINDS: dict[tuple[int, str], FieldType] = {}  # by (record type, name) where the value does not matter
+_KINDS_LIMIT = 1 << 16
+
+
+def _kind(record_type: int, name: str, value: str) -> FieldType:
+    """``auparse_interp_adjust_type``, remembered per (record type, name) where it can be."""
+    kind = _KINDS.get((record_type, name))
+    if kind is None:
+        kind = field_type(name, value, record_type)
+        if not type_depends_on_value(name, record_type):
+            if len(_KINDS) >= _KINDS_LIMIT:
+                _KINDS.clear()
+            _KINDS[(record_type, name)] = kind
+    return kind
+
+
+def _plain_context(record_type: int) -> RecordContext:
+    """A context with nothing but the record type, for fields that need nothing more."""
+    context = _PLAIN_CONTEXTS.get(record_type)
+    if context is None:
+        context = _PLAIN_CONTEXTS[record_type] = RecordContext(record_type)
+    return context
 
 
 class NoParser(Exception):
@@ -107,16 +143,17 @@ class AuParser:
     """
 
     def __init__(self, source_type: int = -1, source: Any = None) -> None:
-        if not isinstance(source_type, int):
-            raise TypeError(f"'{type(source_type).__name__}' object cannot be interpreted as an integer")
+        _require_types((source_type, int))
         self._kind = source_type
         self._source: LineSource = _open_source(source_type, source)
         self._grouper = AuparseGrouper(eoe_timeout=_eoe_timeout(), last_record=is_last_record)
         self._ready: deque[Event] = deque()
+        self._starved = False  # the last read found no complete line
         self._callback: Callable[..., Any] | None = None
         self._callback_data: Any = None
         self._escape = int(EscapeMode.TTY)
         self._interp = _interpreter(self._escape)
+        self._known = self._interp.known
         self._expr: search.Expr | None = None
         self._expr_started = False
         self._stop = C.AUSEARCH_STOP_EVENT
@@ -145,9 +182,14 @@ class AuParser:
         self._record: Record | None = None
         self._fields: list[tuple[str, str | None]] | None = None
         self._fi = 0
+        self._last = -1  # index of the current record's last field (-1: no field)
+        self._rtype = 0
+        self._readable = False  # a field is under the cursor and the event has a time
         self._saved: dict[int, int] = {}  # field cursors of the event's other records
+        self._icaches: dict[int, list[str | None]] = {}  # interpretations per record of the event
+        self._icache: list[str | None] | None = None
         self._loaded: Record | None = None  # record whose interpretation list is loaded
-        self._il: dict[str, str] | None = None
+        self._il: dict[str, str] | None = _NO_INTERPRETATIONS  # None: loaded, not parsed yet
         self._context: RecordContext | None = None
         self._normalized = None
 
@@ -157,6 +199,7 @@ class AuParser:
         self._records = event.records
         self._sec_ok = event.sec != 0
         self._saved = {}
+        self._icaches = {}
         self._index = -1
         self._goto(0)
         self._fi = 0
@@ -167,33 +210,40 @@ class AuParser:
         if self._index >= 0 and self._fi:
             self._saved[self._index] = self._fi
         self._index = index
+        self._context = None
         if index < 0:
-            self._record = self._fields = None
+            self._record = self._fields = self._icache = None
             self._fi = 0
+            self._last = -1
+            self._readable = False
             return
+        self._icache = self._icaches.get(index) if self._icaches else None
         record = self._records[index]
         self._record = record
-        self._fields = record.fields
-        self._fi = self._saved.pop(index, 0)
-        self._context = None
+        self._rtype = record.type
+        fields = self._fields = record.fields
+        self._fi = self._saved.pop(index, 0) if self._saved else 0
+        self._last = len(fields) - 1
+        self._readable = self._sec_ok and bool(fields)
 
     def _load(self) -> None:
-        """``load_interpretation_list`` of the current record."""
-        self._loaded = self._record
-        self._il = None
+        """``load_interpretation_list`` of the current record (parsed on first use)."""
+        record = self._loaded = self._record
+        self._il = _NO_INTERPRETATIONS if record is None or not record.enriched else None
         self._context = None
 
     def _free(self) -> None:
         """``free_interpretation_list``."""
         self._loaded = None
-        self._il = None
+        self._il = _NO_INTERPRETATIONS
         self._context = None
 
     def _interpretations(self) -> dict[str, str]:
-        if self._il is None:
+        il = self._il
+        if il is None:
             loaded = self._loaded
-            self._il = parse_enriched(loaded.enriched) if loaded is not None and loaded.enriched else {}
-        return self._il
+            il = self._il = parse_enriched(loaded.enriched) if loaded is not None and loaded.enriched else {}
+        return il
 
     def _il_count(self) -> bool:
         """``interpretation_list_cnt() != 0``: a list with entries is loaded."""
@@ -219,6 +269,10 @@ class AuParser:
         """``auparse_next_event``: 1 with a new current event, 0 when none is ready now."""
         self._clear_event()
         ready = self._ready
+        if self._starved:
+            # Input ran dry last time: what completed since is ready now (au_get_ready_event).
+            self._starved = False
+            ready.extend(self._grouper.tick(0))  # type: ignore[arg-type]  # time 0: nothing expires
         if ready:
             self._set_event(ready.popleft())
             return 1
@@ -228,18 +282,16 @@ class AuParser:
         while True:
             line = read()
             if line.__class__ is str:
-                try:
-                    record = parse_line(line, source.filename, source.line_number)  # type: ignore[arg-type]
-                except RecordError:
+                record = auparse_record(line, source.filename, source.line_number)  # type: ignore[arg-type]
+                if record is None:
                     continue
-                if record.milli > 999:
-                    continue  # str2event refuses it: not a record
                 out = push(record)
                 if out:
                     ready.extend(out)  # type: ignore[arg-type]  # the auparse grouper reports no losses
                     self._set_event(ready.popleft())
                     return 1
             elif line == NO_DATA:
+                self._starved = True
                 return 0
             else:
                 assert line == EOF
@@ -287,8 +339,7 @@ class AuParser:
 
     def goto_record_num(self, num: int) -> bool:
         """Move the record cursor to record ``num`` (0-based) of the current event."""
-        if not isinstance(num, int):
-            raise TypeError(f"'{type(num).__name__}' object cannot be interpreted as an integer")
+        _require_types((num, int))
         num &= 0xFFFFFFFF
         if self._index >= 0 and self._index == num and self._il_count():
             self._fi = 0
@@ -310,8 +361,7 @@ class AuParser:
 
     def next_field(self) -> bool:
         """Advance the field cursor; False when there are no more fields in the record."""
-        fields = self._fields
-        if fields is not None and self._fi < len(fields) - 1:
+        if self._fi < self._last:
             self._fi += 1
             return True
         return False
@@ -377,32 +427,28 @@ class AuParser:
 
     def get_field_name(self) -> str:
         """Name of the current field."""
-        fields = self._fields
-        if fields and self._sec_ok:
-            return fields[self._fi][0]
+        if self._readable:
+            return self._fields[self._fi][0]  # type: ignore[index]
         raise RuntimeError("'field name' is NULL")
 
     def get_field_str(self) -> str:
         """Raw value of the current field."""
-        fields = self._fields
-        if fields and self._sec_ok:
-            value = fields[self._fi][1]
+        if self._readable:
+            value = self._fields[self._fi][1]  # type: ignore[index]
             if value is not None:
                 return value
         raise RuntimeError("'field str' is NULL")
 
     def get_field_type(self) -> int:
         """AUPARSE_TYPE_* of the current field (UNCLASSIFIED when there is none)."""
-        fields = self._fields
-        if not fields or not self._sec_ok:
+        if not self._readable:
             return 0
-        name, value = fields[self._fi]
-        return int(field_type(name, value if value is not None else "", self._record.type))  # type: ignore[union-attr]
+        name, value = self._fields[self._fi]  # type: ignore[index]
+        return int(_kind(self._rtype, name, value if value is not None else ""))
 
     def get_field_int(self) -> int:
         """Value of the current field as a C int (``strtol``)."""
-        fields = self._fields
-        value = fields[self._fi][1] if fields and self._sec_ok else None
+        value = self._fields[self._fi][1] if self._readable else None  # type: ignore[index]
         if value is None:
             raise _os_error(errno.ENODATA)
         number, erange = strtol(value, 10)
@@ -412,30 +458,77 @@ class AuParser:
 
     def interpret_field(self) -> str:
         """Interpretation of the current field, escaped per the escape mode."""
-        fields = self._fields
-        if fields and self._sec_ok:
-            name, value = fields[self._fi]
-            if value is None:
-                return " "  # print_escaped(NULL)
-            context = self._context
-            if context is None:
-                context = self._record_context()
-            return self._interp.interpret(name, value, context)
+        if self._readable:
+            fi = self._fi
+            cache = self._icache
+            if cache is not None:
+                text = cache[fi]
+                if text is not None:
+                    return text  # libauparse keeps a field's first interpretation
+            else:
+                cache = self._new_icache()
+            name, value = self._fields[fi]  # type: ignore[index]
+            il = self._il
+            if il is None:
+                il = self._interpretations()
+            if not il or name not in il:
+                kind = _KINDS.get((self._rtype, name))
+                if kind in VERBATIM and value is not None:
+                    # the value itself; escaping changes nothing in it when it is printable
+                    if value.isprintable() and self._escape == EscapeMode.TTY:
+                        cache[fi] = value
+                        return value
+                else:
+                    text = self._known.get((self._rtype, name, value))
+                    if text is not None:
+                        cache[fi] = text
+                        return text
+            text = cache[fi] = self._interpret(name, value)
+            return text
         raise RuntimeError("'interpretation' is NULL")
+
+    def _new_icache(self) -> list[str | None]:
+        """The current record's cache of interpretations (``nvnode.interp_val``)."""
+        cache = self._icache = [None] * len(self._fields)  # type: ignore[arg-type]
+        self._icaches[self._index] = cache
+        return cache
+
+    def _interpret(self, name: str, value: str | None, cwd: str | None = None) -> str:
+        """Interpret a field the fast path could not answer, with the context it needs."""
+        if value is None:  # print_escaped(NULL): a key auparse could not decode
+            return apply_escape(" ", self._escape, True)  # type: ignore[arg-type]
+        kind = _kind(self._rtype, name, value)
+        il = self._interpretations()
+        if il or kind in RECORD_DEPENDENT or cwd is not None:
+            if cwd is not None:
+                context = self._record_context(cwd)
+            else:
+                context = self._context if self._context is not None else self._record_context()
+        else:
+            if kind in VERBATIM:
+                return apply_escape(value, self._escape)  # type: ignore[arg-type]
+            context = _plain_context(self._rtype)
+        return self._interp.interpret(name, value, context, kind)
+
+    def _node_interpretation(self, cwd: str | None = None) -> str:
+        """``nvlist_interp_cur_val``: the cached interpretation, else a new one (kept)."""
+        cache = self._icache if self._icache is not None else self._new_icache()
+        text = cache[self._fi]
+        if text is None:
+            name, value = self._fields[self._fi]  # type: ignore[index]
+            text = cache[self._fi] = self._interpret(name, value, cwd)
+        return text
 
     def interpret_realpath(self) -> str:
         """Interpretation of an ESCAPED_FILE field made absolute against the event's CWD."""
-        if self.get_field_type() != C.FIELD_TYPES["AUPARSE_TYPE_ESCAPED_FILE"]:
+        if self.get_field_type() != FieldType.ESCAPED_FILE:
             raise RuntimeError("'interpretation' is NULL")
-        name, value = self._fields[self._fi]  # type: ignore[index]
-        assert value is not None
-        cwd = _event_cwd(self._records)
-        return self._interp.interpret(name, value, self._record_context(cwd))
+        return self._node_interpretation(_event_cwd(self._records))
 
     def _sock_part(self, part: str) -> str:
-        if self.get_field_type() != C.FIELD_TYPES["AUPARSE_TYPE_SOCKADDR"]:
+        if self.get_field_type() != FieldType.SOCKADDR:
             raise RuntimeError("'interpretation' is NULL")
-        text = self.interpret_field()
+        text = self._node_interpretation()
         start = text.find(part)
         end = text.find(" ", start + len(part)) if start >= 0 else -1
         if end < 0:
@@ -456,8 +549,7 @@ class AuParser:
 
     def find_field(self, name: str) -> str | None:
         """Scan from the cursor to the end of the event for field ``name``; its value or None."""
-        if not isinstance(name, str):
-            raise TypeError(f"find_field() argument must be str, not {type(name).__name__}")
+        _require_types((name, str), function="find_field")
         if self._event is None:
             return None
         self._find_name = name
@@ -521,7 +613,9 @@ class AuParser:
 
     def search_add_timestamp_item_ex(self, op: str, sec: int, milli: int, serial: int, how: int) -> None:
         """Add a condition on the event time and serial."""
-        _require_types((op, str), (sec, int), (milli, int), (serial, int), (how, int))
+        _require_types((op, str), (milli, int), (serial, int), (how, int))
+        if not isinstance(sec, int):  # a long long, not an int
+            raise TypeError(f"'{type(sec).__name__}' object cannot be interpreted as an integer")
         ops = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "=": "=="}
         milli &= 0xFFFFFFFF
         if op not in ops or milli >= 1000 or not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND:
@@ -603,10 +697,7 @@ class AuParser:
         return search.NOT_FOUND
 
     def _search_interpretation(self) -> str:
-        name, value = self._fields[self._fi]  # type: ignore[index]
-        if value is None:
-            return " "
-        return self._interp.interpret(name, value, self._record_context())
+        return self._node_interpretation()
 
     def _search_record_type(self) -> int:
         return self._record.type  # type: ignore[union-attr]
@@ -631,8 +722,7 @@ class AuParser:
     def feed(self, data: str | bytes) -> None:
         """Supply more input; complete events are passed to the callback."""
         if not isinstance(data, (str, bytes, bytearray, memoryview)):
-            raise TypeError(f"feed() argument 1 must be str or read-only bytes-like object, "
-                            f"not {type(data).__name__}")
+            raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'")
         self._source.append(data)  # type: ignore[arg-type]
         self._consume(flush=False)
 
@@ -671,6 +761,7 @@ class AuParser:
         _require_types((mode, int))
         self._escape = mode
         self._interp = _interpreter(mode)
+        self._known = self._interp.known
         self._context = None
 
     def set_eoe_timeout(self, seconds: int) -> None:
@@ -685,15 +776,28 @@ class AuParser:
         self._ready.clear()
         self._clear_event()
         if not self._source.rewind():
-            raise _os_error(errno.EINVAL)
+            raise _os_error(0)  # auparse_reset fails without setting errno
 
     # normalisation: see c2audit.auparse.normalize (bound in __init__)
 
 
-def _require_types(*pairs: tuple[object, type]) -> None:
-    for value, kind in pairs:
-        if not isinstance(value, kind):
-            raise TypeError(f"expected {kind.__name__}, not {type(value).__name__}")
+INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _require_types(*pairs: tuple[object, type], function: str | None = None) -> None:
+    """``PyArg_ParseTuple`` with ``s`` and ``i`` units: the same TypeError/OverflowError texts."""
+    prefix = f"{function}() " if function else ""
+    for position, (value, kind) in enumerate(pairs, 1):
+        if kind is str and not isinstance(value, str):
+            shown = "None" if value is None else type(value).__name__
+            raise TypeError(f"{prefix}argument {position} must be str, not {shown}")
+        if kind is int:
+            if not isinstance(value, int):
+                raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
+            if value > INT_MAX:
+                raise OverflowError("signed integer is greater than maximum")
+            if value < INT_MIN:
+                raise OverflowError("signed integer is less than minimum")
 
 
 def _event_cwd(records: list[Record]) -> str | None:

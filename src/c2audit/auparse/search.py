@@ -182,6 +182,20 @@ _POSIX_CLASSES = {
 _POSIX_CLASS = re.compile(r"\[:([a-z]+):\]")
 
 
+# glibc's regerror() texts for what Python's re.error reports
+_REGERROR = (
+    ("missing ), unterminated subpattern", "Unmatched ( or \\("),
+    ("unbalanced parenthesis", "Unmatched ) or \\)"),
+    ("unterminated character set", "Unmatched [, [^, [:, [., or [="),
+    ("nothing to repeat", "Invalid preceding regular expression"),
+    ("multiple repeat", "Invalid preceding regular expression"),
+    ("bad escape (end of pattern)", "Trailing backslash"),
+    ("bad character range", "Invalid range end"),
+    ("invalid group reference", "Invalid back reference"),
+    ("unknown group name", "Invalid back reference"),
+)
+
+
 def compile_ere(pattern: str) -> re.Pattern[str]:
     """A POSIX extended regular expression as a Python pattern (``[[:class:]]`` translated).
 
@@ -190,6 +204,14 @@ def compile_ere(pattern: str) -> re.Pattern[str]:
     """
     translated = _POSIX_CLASS.sub(lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), pattern)
     return re.compile(translated)
+
+
+def regerror(error: re.error) -> str:
+    """The message ``regerror`` gives for the failure Python reports as ``error``."""
+    for python, glibc in _REGERROR:
+        if error.msg.startswith(python):
+            return glibc
+    return "Invalid regular expression"
 
 
 # --- the ausearch-expression(5) language -------------------------------------------------------
@@ -414,6 +436,6 @@ def _parse_regexp(lexer: _Lexer) -> Expr:
     try:
         pattern = compile_ere(lexer.value or "")
     except re.error as exc:
-        raise ExpressionError(f"Invalid regexp: {exc}") from None
+        raise ExpressionError(f"Invalid regexp: {regerror(exc)}") from None
     lexer.next()
     return RegexMatch(pattern)
