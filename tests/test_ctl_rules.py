@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- the fake-kernel fixtures imported from test_ctl are pytest parameters here
 """``c2audit ctl`` rule commands and rule files, against tests/fakekernel.py.
 
 The messages and exit statuses are auditctl 3.0.9's, as observed on this
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fakekernel import FakeKernel
-from test_ctl import ctl, fake  # noqa: F401 - the fixtures: c2audit ctl on a fake kernel
+from test_ctl import ctl, fake  # noqa: F401 -- the fixtures: c2audit ctl on a fake kernel
 
 from c2audit.ctlrules import OnError, key_matches, listing, rules_file_request
 from c2audit.rules import RuleData, compile_rule, parse_argv
@@ -137,8 +138,8 @@ def test_a_kernel_refusal_rolls_the_file_back(ctl, fake, rules_file):
     assert run.stderr.splitlines() == [
         "Error sending add rule data request (Rule exists)",
         f"There was an error in line 5 of {path}",
-        f"{path}: nothing loaded: the kernel's rules and settings were put back "
-        "(-c loads the good lines and reports the bad)",
+        (f"{path}: nothing loaded: the kernel's rules and settings were put back "
+         "(-c loads the good lines and reports the bad)"),
     ]
     assert fake.rules == [rule_bytes(GETSID)]
     assert (fake.backlog_limit, fake.rate_limit) == (64, 0)

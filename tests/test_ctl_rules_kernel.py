@@ -97,7 +97,7 @@ def named_like_c2audit(listing: str) -> str:
         if arch and arch.group(1) == "32":
             elf = syscalls.ELF_OF_MACHINE[syscalls.THIRTY_TWO_BIT_OF[syscalls.MACHINE_OF_ELF[host]]]
 
-        def name(match: re.Match[str]) -> str:
+        def name(match: re.Match[str], elf: int = elf) -> str:
             words = [syscalls.syscall_name(int(w), elf) or w if w.isdigit() else w for w in match.group(2).split(",")]
             return match.group(1) + ",".join(words)
         lines.append(line if " -a always,io_uring" in line else SYSCALL_LIST.sub(name, line))

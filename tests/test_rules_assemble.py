@@ -48,9 +48,9 @@ def write_dir(root: Path, files: dict[str, str]) -> Path:
 def run_augenrules(source: Path, destination: Path) -> subprocess.CompletedProcess[str]:
     """Debian's augenrules with its /etc paths replaced by ``source`` and ``destination``."""
     script = AUGENRULES.read_text()
-    script, found_source = re.subn(r"^SourceRulesDir=.*$", f"SourceRulesDir={source}", script, flags=re.M)
+    script, found_source = re.subn(r"^SourceRulesDir=.*$", f"SourceRulesDir={source}", script, flags=re.MULTILINE)
     script, found_destination = re.subn(r"^DestinationFile=.*$", f"DestinationFile={destination}", script,
-                                        flags=re.M)
+                                        flags=re.MULTILINE)
     assert found_source == found_destination == 1, "augenrules no longer sets its paths on one line each"
     copy = destination.parent / "augenrules"
     copy.write_text(script)
@@ -107,8 +107,8 @@ def test_a_file_without_a_final_newline_is_not_glued_to_the_next():
     assembly = assemble([("a.rules", "-w /etc/a -p wa"), ("b.rules", "-w /etc/b -p wa\n")], "d")
     assert assembly.text.split("\n")[4:6] == ["-w /etc/a -p wa", "-w /etc/b -p wa"]
     assert [str(n) for n in assembly.notes] == [
-        "a.rules:1: warning: no newline at the end of the file: augenrules would glue this line to the "
-        "first line of b.rules; kept apart here"]
+        ("a.rules:1: warning: no newline at the end of the file: augenrules would glue this line to the "
+         "first line of b.rules; kept apart here")]
     assert assemble([("z.rules", "-w /etc/z -p wa")], "d").notes == []  # the last file glues to nothing
 
 
