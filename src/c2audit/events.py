@@ -324,6 +324,12 @@ class AuparseGrouper:
     auparse holds events without limit; ``max_pending`` is the one departure
     from it: past that many held events the earliest is delivered as it is,
     so that a file whose clock stands still cannot exhaust memory.
+
+    auparse drops an ``EOE`` that arrives after its event was completed (by a
+    ``PROCTITLE``, typically); ``keep_eoe`` keeps it instead — added to its
+    event while that is still held, else delivered on its own — so that a
+    consumer that must not lose a line (``c2audit parse --format raw``) can
+    use auparse's grouping.
     """
 
     def __init__(
@@ -332,11 +338,15 @@ class AuparseGrouper:
         eoe_timeout: int = 2,
         last_record: Callable[[int], bool] = is_last_record_auparse_3_0,
         max_pending: int = 65536,
+        keep_eoe: bool = False,
     ) -> None:
         if max_pending < 1:
             raise ValueError("max_pending must be at least 1")
         self.eoe_timeout = eoe_timeout
         self.max_pending = max_pending
+        self.keep_eoe = keep_eoe
+        # complete events not yet delivered, by key (kept only with keep_eoe)
+        self._finished: dict[tuple[str | None, int, int, int], _Building] = {}
         self._last_record = last_record
         self._building: dict[tuple[str | None, int, int, int], _Building] = {}
         # every held event, earliest (sec, milli, serial) first; ties go to the lower slot
@@ -359,7 +369,12 @@ class AuparseGrouper:
             self._check(record.sec, building, record.type)
             return []  # auparse reads on after adding to an event it holds
         if record.type == uapi.AUDIT_EOE:
-            return []  # a lone EOE: its event was completed already
+            finished = self._finished.get(key) if self.keep_eoe else None
+            if finished is not None:
+                finished.event.records.append(record)
+                return []
+            if not self.keep_eoe:
+                return []  # a lone EOE: auparse drops it, its event was completed already
         slot = heapq.heappop(self._free_slots) if self._free_slots else self._take_new_slot()
         building = _Building(Event(record.node, record.sec, record.milli, record.serial, [record]), slot)
         self._building[key] = building
@@ -380,9 +395,8 @@ class AuparseGrouper:
         return self._ready()
 
     def flush(self) -> list[Output]:
-        for building in self._building.values():
-            building.complete = True
-        self._building.clear()
+        for building in list(self._building.values()):
+            self._complete(building)
         self._ages.clear()
         return self._ready()
 
@@ -409,7 +423,10 @@ class AuparseGrouper:
     def _complete(self, building: _Building) -> None:
         if not building.complete:
             building.complete = True
-            del self._building[building.event.key]
+            key = building.event.key
+            del self._building[key]
+            if self.keep_eoe:
+                self._finished[key] = building
 
     def _ready(self) -> list[Output]:
         """``au_get_ready_event`` until it finds nothing: the earliest held event, if complete."""
@@ -418,5 +435,7 @@ class AuparseGrouper:
         while held and held[0][-1].complete:
             building = heapq.heappop(held)[-1]
             heapq.heappush(self._free_slots, building.slot)
+            if self._finished and self._finished.get(building.event.key) is building:
+                del self._finished[building.event.key]
             ready.append(building.event)
         return ready
