@@ -281,3 +281,12 @@ def test_event_properties():
     assert event.key == ("n", 5, 250, 3)
     assert event.timestamp == 5.25
     assert repr(event) == "<Event node=n 5.250:3 [SYSCALL]>"
+
+
+def test_keep_eoe_keeps_the_eoe_auparse_drops():
+    lines = ("type=SYSCALL msg=audit(100.000:1): x=1", "type=PROCTITLE msg=audit(100.000:1): x=1",
+             "type=EOE msg=audit(100.000:1):", "type=USER msg=audit(100.000:2): x=1",
+             "type=EOE msg=audit(100.000:1):")  # a second EOE for an event already delivered
+    assert auparse_shape(numbered(*lines)) == [[1, 2], [4]]
+    kept = [[r.line for r in event.records] for event in group(numbered(*lines), AuparseGrouper(keep_eoe=True))]
+    assert kept == [[1, 2, 3], [4], [5]]
