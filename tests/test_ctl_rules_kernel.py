@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ import pytest
 from c2audit.cli import ctl as cli
 from c2audit.ctl import Session
 from c2audit.kernel import AuditClient
+from c2audit.netlink import AuditStatus
 from c2audit.rules import syscalls
 
 CORPUS_RULES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "rules"
@@ -110,6 +112,38 @@ def test_auditctls_numbers_are_named_from_our_table():
                                            "-a always,exit -F arch=b32 -S chmod,9999\n")
 
 
+def steady(stdout: str) -> str:
+    """Status blocks without the counters that move on their own (lost, backlog)."""
+    return re.sub(r"^(lost|backlog|backlog_wait_time_actual) \d+$", r"\1 N", stdout, flags=re.MULTILINE)
+
+
+@pytest.mark.kernel
+@pytest.mark.reference
+def test_the_cli_entry_point_lists_what_auditctl_lists(tmp_path, kernel_state):
+    """The installed command end to end (the corpus test calls it in-process for speed)."""
+    if not Path(AUDITCTL).exists():
+        pytest.skip("auditctl (Debian's auditd 3.0.9) is not installed")
+    if kernel_rule_count():
+        pytest.skip("the kernel already holds rules")
+    rules = tmp_path / "two.rules"
+    rules.write_text("-a always,exit -F arch=b64 -S getpgid -k c2x\n-w /etc/hostname -p wa -k c2xw\n")
+    command = [sys.executable, "-m", "c2audit", "ctl"]
+    try:
+        loaded = subprocess.run([*command, "-R", str(rules)], capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([*command, "-l"], capture_output=True, text=True, timeout=60)
+        assert (loaded.returncode, loaded.stderr, listed.returncode) == (0, "", 0)
+        assert listed.stdout == auditctl("-l").stdout == (
+            "-a always,exit -F arch=b64 -S getpgid -F key=c2x\n-w /etc/hostname -p wa -k c2xw\n")
+    finally:
+        auditctl("-D")
+
+
+def put_back_settings(found: AuditStatus) -> None:
+    with AuditClient() as client:
+        client.set_status(backlog_limit=found.backlog_limit, rate_limit=found.rate_limit,
+                          backlog_wait_time=found.backlog_wait_time or 0)
+
+
 def kernel_rule_count() -> int:
     with AuditClient() as client:
         return len(client.list_rules())
@@ -118,7 +152,7 @@ def kernel_rule_count() -> int:
 @pytest.mark.kernel
 @pytest.mark.reference
 @pytest.mark.parametrize("name", FILES)
-def test_corpus_file_loads_as_auditctl_loads_it(name: str, tmp_path: Path, kernel_state: object) -> None:
+def test_corpus_file_loads_as_auditctl_loads_it(name: str, tmp_path: Path, kernel_state: AuditStatus) -> None:
     if not Path(AUDITCTL).exists():
         pytest.skip("auditctl (Debian's auditd 3.0.9) is not installed")
     if kernel_rule_count():
@@ -131,12 +165,14 @@ def test_corpus_file_loads_as_auditctl_loads_it(name: str, tmp_path: Path, kerne
         theirs = auditctl("-R", str(theirs_file))
         theirs_listing = auditctl("-l").stdout
         auditctl("-D")
-        status, _, err = c2audit("-c", "-R", str(ours_file))
+        put_back_settings(kernel_state)  # so that both loads start from the same status
+        status, out, err = c2audit("-c", "-R", str(ours_file))
         listing_after_ours = auditctl("-l").stdout
         our_listing = c2audit("-l")[1]
     finally:
         auditctl("-D")
     assert kernel_rule_count() == 0
+    assert steady(out) == steady(theirs.stdout), "what the file's -b/-D/-l lines print"
     assert our_listing == named_like_c2audit(listing_after_ours), "c2audit ctl -l must print what auditctl -l prints"
     if name in DIFFERENT_BY_DESIGN:
         assert listing_after_ours != theirs_listing, f"{name} no longer differs: drop it from DIFFERENT_BY_DESIGN"
