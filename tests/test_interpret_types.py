@@ -26,7 +26,6 @@ from c2audit.interpret import (
     interpret,
     parse_enriched,
 )
-from c2audit.interpret.cnum import c_int, strtol, strtoul
 from c2audit.interpret.encoded import print_escaped
 from c2audit.interpret.names import read_protocols
 from c2audit.tables import msg_typetab, uapi
@@ -225,16 +224,6 @@ def test_escape_modes() -> None:
 def test_protocol_database_is_read_like_getprotobynumber() -> None:
     protocols = read_protocols("# comment\nip\t0\tIP\nhopopt\t0\tHOPOPT\ntcp 6 TCP # transmission\nbad\n")
     assert protocols == {0: "ip", 6: "tcp"}
-
-
-def test_c_number_parsing() -> None:
-    assert strtoul("0x1f", 16) == (31, False)
-    assert strtoul(" -1", 10) == ((1 << 64) - 1, False)
-    assert strtoul("12abc", 10) == (12, False)
-    assert strtoul("zz", 16) == (0, False)
-    assert strtoul("1" * 30, 10)[1] is True
-    assert strtol("-" + "9" * 30, 10)[1] is True
-    assert c_int(0xFFFFFFFE) == -2
 
 
 def test_parse_enriched() -> None:

@@ -11,7 +11,7 @@ refused.  :func:`auparse_record` gives the records the C library would make.
 """
 from __future__ import annotations
 
-from c2audit.interpret.cnum import strtoul
+from c2audit.cnum import strtoul
 from c2audit.records import ENRICHED_SEPARATOR, Record, RecordError, parse_line, split_fields, type_number
 
 LONG_MAX = (1 << 63) - 1

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from c2audit.cnum import c_int, strtol
 from c2audit.events import AuparseGrouper, Event, is_last_record
 from c2audit.interpret import (
     EscapeMode,
@@ -42,7 +43,6 @@ from c2audit.interpret import (
     field_type,
     parse_enriched,
 )
-from c2audit.interpret.cnum import c_int, strtol
 from c2audit.interpret.encoded import apply_escape
 from c2audit.interpret.engine import RECORD_DEPENDENT, VERBATIM
 from c2audit.interpret.types import type_depends_on_value

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from c2audit.cnum import c_uint, strtoul
 from c2audit.interpret import FieldType
-from c2audit.interpret.cnum import c_uint, strtoul
 from c2audit.interpret.types import TYPE_BY_NAME as FIELD_TYPE_BY_NAME
 from c2audit.records import type_number
 

@@ -41,10 +41,10 @@ import locale
 import time
 from collections.abc import Callable
 
+from c2audit.cnum import c_int, strtoul
 from c2audit.encode import EncodeOptions
 from c2audit.events import Event, Output
 from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
-from c2audit.interpret.cnum import c_int, strtoul
 from c2audit.interpret.context import MACHINE_BY_ELF
 from c2audit.interpret.encoded import apply_escape
 from c2audit.interpret.context import parse_enriched

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from c2audit.cnum import c_int, strtoul, strtoull
 from c2audit.tables import machinetab, uapi
-
-from .cnum import c_int, strtoul, strtoull
 
 # audit_elf_to_machine: the AUDIT_ARCH_* each MACH_* stands for (lookup_table.c's elftab).
 _ELF_BY_MACHINE_NAME = {

@@ -19,9 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
+from c2audit.cnum import c_int, strtoul
 from c2audit.tables import machinetab
-
-from .cnum import c_int, strtoul
 
 _MACHINE_BY_NAME: dict[str, int] = {}
 for _key, _name in machinetab.ENTRIES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
+from c2audit.cnum import c_int, c_uint, strtol, strtoll, strtoul, strtoull
 from c2audit.tables import errtab, flagtab, ftypetab, uapi
 from c2audit.tables.auparse import (
     accesstab,
@@ -25,8 +26,8 @@ from c2audit.tables.auparse import (
     ioctlreqtab,
     ip6optnametab,
     ipccmdtab,
-    ipoptnametab,
     ipctab,
+    ipoptnametab,
     mmaptab,
     mounttab,
     netactiontab,
@@ -52,8 +53,6 @@ from c2audit.tables.auparse import (
     tcpoptnametab,
     umounttab,
 )
-
-from .cnum import c_int, c_uint, strtol, strtoll, strtoul, strtoull
 
 
 def names_by_value(entries: Iterable[tuple[int | str, str]]) -> dict[int, str]:

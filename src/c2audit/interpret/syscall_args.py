@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from types import ModuleType
 
+from c2audit.cnum import c_int, c_uint, strtoul
 from c2audit.tables import (
     aarch64_table,
     arm_table,
@@ -30,7 +31,6 @@ from c2audit.tables import (
 )
 
 from . import numeric as n
-from .cnum import c_int, c_uint, strtoul
 from .context import MACHINE_BY_ELF, RecordContext
 from .names import Lookups, print_gid, print_uid
 

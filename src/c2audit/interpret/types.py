@@ -8,12 +8,11 @@ corrects first.  The numbers are ``auparse_type_t`` from ``auparse-defs.h``, so
 """
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 from c2audit.tables import uapi
 from c2audit.tables.auparse import auparse_types, typetab
-
-from .cnum import is_hex_string, is_int_string
 
 FieldType = IntEnum(  # type: ignore[misc]  # members come from the generated table
     "FieldType", [(name.removeprefix("AUPARSE_TYPE_"), int(value)) for value, name in auparse_types.ENTRIES]
@@ -38,6 +37,20 @@ _BY_RECORD: dict[tuple[int, str], FieldType] = {
     (uapi.AUDIT_KERN_MODULE, "name"): _E,
     **{(record, "id"): FieldType.GID for record in _GROUP_RECORDS},
 }
+
+
+_HEX_STRING = re.compile(r"[0-9a-fA-F]*")
+_INT_STRING = re.compile(r"[0-9]*")
+
+
+def is_hex_string(text: str) -> bool:
+    """auparse's ``is_hex_string``: every character a hex digit (true for '')."""
+    return _HEX_STRING.fullmatch(text) is not None
+
+
+def is_int_string(text: str) -> bool:
+    """auparse's ``is_int_string``: every character a decimal digit (true for '')."""
+    return _INT_STRING.fullmatch(text) is not None
 
 
 def type_depends_on_value(name: str, record_type: int) -> bool:

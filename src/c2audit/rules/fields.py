@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from c2audit.rules.cnumbers import c_strtol, c_strtoul, scan, u32
+from c2audit.cnum import c_uint, scan, strtol
 from c2audit.rules.errors import FieldError
 from c2audit.tables import errtab, fieldtab, fstypetab, ftypetab, msg_typetab, optab, uapi
 from c2audit.tables.auparse import famtab
@@ -216,8 +216,9 @@ def _require_exit_list(pair: FieldPair, context: FieldContext) -> None:
 
 
 def _number(text: str, *, unsigned: bool) -> Encoded:
-    tail = scan(text).tail
-    return Encoded(u32(c_strtoul(text) if unsigned else c_strtol(text)), ignored_tail=tail)
+    number = scan(text)
+    value, _ = number.unsigned() if unsigned else number.signed()
+    return Encoded(c_uint(value), ignored_tail=number.tail)
 
 
 def _signed_or_unsigned(pair: FieldPair, code: str) -> Encoded:
@@ -239,7 +240,7 @@ def _uid(pair: FieldPair, context: FieldContext) -> Encoded:
     uid = context.lookup_user(value)
     if uid is None:
         raise FieldError("user-unknown", f"Unknown user: {value}")
-    return Encoded(u32(uid))
+    return Encoded(c_uint(uid))
 
 
 def _gid(pair: FieldPair, context: FieldContext) -> Encoded:
@@ -249,7 +250,7 @@ def _gid(pair: FieldPair, context: FieldContext) -> Encoded:
     gid = context.lookup_group(value)
     if gid is None:
         raise FieldError("group-unknown", f"Unknown group: {value}")
-    return Encoded(u32(gid))
+    return Encoded(c_uint(gid))
 
 
 def _exit(pair: FieldPair, context: FieldContext) -> Encoded:
@@ -261,7 +262,7 @@ def _exit(pair: FieldPair, context: FieldContext) -> Encoded:
     number = ERRNO_NUMBER.get(name.upper())
     if not number:
         raise FieldError("errno-unknown", f"-F unknown errno - {value}")
-    return Encoded(u32(-number if value.startswith("-") else number))
+    return Encoded(c_uint(-number if value.startswith("-") else number))
 
 
 def _msgtype(pair: FieldPair, context: FieldContext) -> Encoded:
@@ -273,7 +274,7 @@ def _msgtype(pair: FieldPair, context: FieldContext) -> Encoded:
     number = message_type_number(value)
     if number is None or number <= 0:
         raise FieldError("msgtype-unknown", f"-F unknown message type - {value}")
-    return Encoded(u32(number))
+    return Encoded(c_uint(number))
 
 
 def message_type_number(name: str) -> int | None:
@@ -282,9 +283,9 @@ def message_type_number(name: str) -> int | None:
     if number is not None:
         return number
     if name.startswith("UNKNOWN[") and "]" in name[8:]:
-        return c_strtol(name[8:name.index("]", 8)][:7], 10)
+        return strtol(name[8:name.index("]", 8)][:7], 10)[0]
     if name[:1].isdigit():
-        return c_strtol(name, 10)
+        return strtol(name, 10)[0]
     return None
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
-from c2audit.rules.cnumbers import c_strtoul, scan
+from c2audit.cnum import scan
 from c2audit.rules.errors import OptionError, Origin, RuleError, RuleWarning
 from c2audit.rules.fields import Comparison, FieldPair, split_comparison, split_field_pair
 from c2audit.rules.lexer import SourceLine, Token, lex_line, numbered_lines
@@ -536,13 +536,14 @@ def _zero_one_two(value: str, what: str, origin: Origin) -> int:
 def _u32_setting(value: str, what: str, noun: str, origin: Origin) -> int:
     if not value[:1].isdigit():
         raise OptionError(f"{noun}-value", f"{what} must be a numeric value was {value}", origin)
-    number = c_strtoul(value)
-    if number > 0xFFFFFFFF:
+    number = scan(value)
+    result, _ = number.unsigned()
+    if result > 0xFFFFFFFF:
         # auditctl would silently keep the low 32 bits of this
         raise OptionError(f"{noun}-value", f"Error converting {noun} ({value} does not fit 32 bits)", origin)
-    if scan(value).tail:
+    if number.tail:
         raise OptionError(f"{noun}-value", f"{what} must be a numeric value was {value}", origin)
-    return number
+    return result
 
 
 _SIMPLE_CONTROLS = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from c2audit.rules.cnumbers import c_strtol, c_strtoul, scan
+from c2audit.cnum import scan, strtol, strtoul
 from c2audit.rules.errors import FieldError
 from c2audit.tables import (
     aarch64_table,
@@ -135,7 +135,7 @@ def resolve_arch(value: str, host_machine: int) -> int:
             raise _arch_error(value, "requested bit level not supported by machine")
         return ELF_OF_MACHINE[machine]
     if value[:1].isdigit():
-        elf = c_strtoul(value)
+        elf, _ = strtoul(value)
         if elf not in MACHINE_OF_ELF:
             raise _arch_error(value, "elf mapping not found")
         return elf
@@ -156,7 +156,8 @@ def _arch_error(value: str, why: str) -> FieldError:
 
 def _hex_prefix(value: str) -> int | None:
     """``strtoul(value, NULL, 16)``, None when no hex digit starts it."""
-    return c_strtoul(value, 16) if scan(value, 16).matched else None
+    number = scan(value, 16)
+    return number.unsigned()[0] if number.matched else None
 
 
 def syscall_number(name: str, elf: int) -> int | None:
@@ -164,7 +165,7 @@ def syscall_number(name: str, elf: int) -> int | None:
     table = _syscall_table(elf)
     number = table.number.get(name.lower()) if table else None
     if number is None and name[:1].isdigit():
-        number = c_strtol(name)
+        number, _ = strtol(name)
     return number
 
 
@@ -177,5 +178,5 @@ def syscall_name(number: int, elf: int) -> str | None:
 def uring_op_number(name: str) -> int | None:
     number = URING_OPS.number.get(name.lower())
     if number is None and name[:1].isdigit():
-        number = c_strtol(name)
+        number, _ = strtol(name)
     return number
