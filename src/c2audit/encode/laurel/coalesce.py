@@ -63,28 +63,27 @@ def is_multipart(record_type: int) -> bool:
     )
 
 
-class EventBody:
-    """An event's records as laurel keys them: by type, in the order types first appear.
+_COLLECTED = frozenset(filter(is_multipart, range(uapi.AUDIT_FIRST_USER_MSG2))) - {EOE}
 
-    A type of :data:`SINGLE_TYPES` holds one :class:`ParsedRecord` (a second
-    record of that type is appended to it, repeated keys and all); any other
-    type in a multi-record event holds a list.
-    """
 
-    __slots__ = ("entries",)
+EventBody = dict[int, "ParsedRecord | list[ParsedRecord]"]
+"""An event's records as laurel keys them: by type, in the order types first appear.
 
-    def __init__(self) -> None:
-        self.entries: dict[int, ParsedRecord | list[ParsedRecord]] = {}
+A type of :data:`SINGLE_TYPES` holds one :class:`ParsedRecord` (a second
+record of that type is appended to it, repeated keys and all); any other type
+in a multi-record event holds a list.
+"""
 
-    def add(self, record: ParsedRecord, single: bool) -> None:
-        entries = self.entries
-        current = entries.get(record.type)
-        if current is None:
-            entries[record.type] = record if single else [record]
-        elif isinstance(current, list):
-            current.append(record)
-        else:
-            _extend(current, record)
+
+def add_record(body: EventBody, record: ParsedRecord, single: bool) -> None:
+    """Put a record in an event body as laurel does."""
+    current = body.get(record.type)
+    if current is None:
+        body[record.type] = record if single else [record]
+    elif isinstance(current, list):
+        current.append(record)
+    else:
+        _extend(current, record)
 
 
 def _extend(into: ParsedRecord, record: ParsedRecord) -> None:
@@ -106,7 +105,7 @@ class LaurelEvent(Event):
     """
 
     timestamp: int = 0
-    body: EventBody = field(default_factory=EventBody)
+    body: EventBody = field(default_factory=dict)
 
 
 _Key = tuple[str | None, int, int]  # (node, timestamp, serial)
@@ -163,24 +162,26 @@ class LaurelGrouper:
             self._expire_done(timestamp)
             self._next_expire = timestamp + EXPIRE_PERIOD
         key = (record.node, timestamp, record.serial)
-        if record_type == EOE:
+        if record_type in _COLLECTED:
+            event = self._inflight.get(key)
+            if event is None:
+                event = self._inflight[key] = LaurelEvent(
+                    record.node, timestamp // 1000, timestamp % 1000, record.serial, [record], timestamp)
+                heapq.heappush(self._inflight_heap, (timestamp, next(self._order), key, event))
+            else:
+                event.records.append(record)
+            add_record(event.body, parsed, record_type in SINGLE_TYPES)
+        elif record_type == EOE:
             event = None if key in self._done else self._inflight.pop(key, None)
             if event is None:
                 self._reject_event(record, key, duplicate=key in self._done)
             else:
                 self._emit(key, event, ready)
-        elif is_multipart(record_type):
-            event = self._inflight.get(key)
-            if event is None:
-                event = self._hold(key, record)
-            event.records.append(record)
-            event.body.add(parsed, record_type in SINGLE_TYPES)
         elif key in self._done:
             self._reject_event(record, key, duplicate=True)
         else:
-            event = self._new_event(key, record)
-            event.records.append(record)
-            event.body.add(parsed, True)
+            event = LaurelEvent(record.node, timestamp // 1000, timestamp % 1000, record.serial, [record], timestamp)
+            event.body[record_type] = parsed
             self._emit(key, event, ready)
         if len(self._inflight) > self.max_in_flight:
             self._evict(ready)
@@ -199,15 +200,6 @@ class LaurelGrouper:
             self._emit(key, self._inflight.pop(key), ready)
         self._inflight_heap.clear()
         return ready
-
-    def _new_event(self, key: _Key, record: Record) -> LaurelEvent:
-        timestamp = key[1]
-        return LaurelEvent(record.node, timestamp // 1000, timestamp % 1000, record.serial, [], timestamp)
-
-    def _hold(self, key: _Key, record: Record) -> LaurelEvent:
-        event = self._inflight[key] = self._new_event(key, record)
-        heapq.heappush(self._inflight_heap, (key[1], next(self._order), key, event))
-        return event
 
     def _emit(self, key: _Key, event: LaurelEvent, ready: list[Output]) -> None:
         if key not in self._done:

@@ -27,9 +27,10 @@ from __future__ import annotations
 import orjson
 
 from c2audit.encode import EncodeOptions
-from c2audit.encode.laurel.coalesce import SINGLE_TYPES, EventBody, LaurelEvent, format_id, is_multipart
+from c2audit.encode.laurel.coalesce import SINGLE_TYPES, EventBody, LaurelEvent, add_record, is_multipart
 from c2audit.encode.laurel.grammar import (
     EOE,
+    TYPE_NAMES,
     EXECVE,
     PROCTITLE,
     SYSCALL,
@@ -58,16 +59,19 @@ class LaurelEncoder:
             body, timestamp = _body_of(item)
         else:  # a loss: laurel has no way to say it
             return b""
-        if not body.entries:
+        if not body:
             return b""
-        document: dict[str, object] = {"ID": format_id(timestamp, item.serial)}
+        document: dict[str, object] = {"ID": f"{timestamp // 1000}.{timestamp % 1000:03d}:{item.serial}"}
         if item.node is not None:
             document["NODE"] = quote(item.node)
-        for record_type, entry in body.entries.items():
-            if isinstance(entry, list):
-                document[type_name(record_type)] = [_object(record.fields) for record in entry]
+        for record_type, entry in body.items():
+            name = TYPE_NAMES.get(record_type) or type_name(record_type)
+            if type(entry) is list:
+                document[name] = [
+                    record.fields if type(record.fields) is dict else _object(record.fields) for record in entry
+                ]
             else:
-                document[type_name(record_type)] = _single(entry)
+                document[name] = _single(entry)  # type: ignore[arg-type]
         return _dumps(document, option=_NEWLINE)
 
     def finish(self) -> bytes:
@@ -76,7 +80,7 @@ class LaurelEncoder:
 
 def _body_of(event: Event) -> tuple[EventBody, int]:
     """The laurel body of an event grouped elsewhere: its records laurel accepts, ``EOE`` left out."""
-    body = EventBody()
+    body: EventBody = {}
     timestamp = 0
     multi = sum(1 for record in event.records if record.type != EOE) > 1
     for record in event.records:
@@ -86,7 +90,7 @@ def _body_of(event: Event) -> tuple[EventBody, int]:
             continue
         if record_type != EOE:
             single = not multi or not is_multipart(record_type) or record_type in SINGLE_TYPES
-            body.add(parsed, single)
+            add_record(body, parsed, single)
     return body, timestamp
 
 

@@ -147,7 +147,6 @@ class ParsedRecord:
 
 _UNKNOWN_TYPE = re.compile(r"UNKNOWN\[([0-9]+)\]")
 _BAD_NODE = re.compile(r"[\t\r\n]")
-_LEADING_SPACE = re.compile(r"[ \t]*")
 
 
 def laurel_type(type_text: str) -> int | None:
@@ -457,7 +456,7 @@ def as_fields(pairs: list[tuple[str, object]]) -> dict[str, object] | list[tuple
 
 _TOKEN = r"""[A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?=(?:"[!#-~]*"|'[ -&(-~]*'|[!#-&(-z|~]*)"""
 _PLAIN_BODY = re.compile(rf"(?:{_TOKEN}(?:[ \x1d]+{_TOKEN})*)?")
-_PLAIN_PAIR = re.compile(r"""([A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?)=("[!#-~]*"|'[ -&(-~]*'|[!#-&(-z|~]*)""")
+_PLAIN_TOKEN = re.compile(_TOKEN)
 _HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
 _OCT_DIGITS = re.compile(r"[0-7]+")
 _EVEN_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
@@ -473,32 +472,35 @@ def _fast_kind(cls: int, key: str) -> tuple[int, int, int | None] | None:
     return kind
 
 
-def _tokens(body: str) -> list[tuple[str, str]] | None:
-    """``(key, value)`` of a body made only of plain tokens, else ``None``.
+def _tokens(body: str) -> list[str] | None:
+    """The ``key=value`` tokens of a body made only of plain tokens, else ``None``.
 
-    Plain: printable ASCII, spaces or GS between tokens, values ``"…"`` without ``"``, ``'…'`` or an
-    unquoted run without quotes or braces.  The usual body has no ``'``,
-    ``{`` or ``}`` at all and is cut with ``str.split``; the others take a regex.
+    Plain: printable ASCII, spaces or GS between tokens, values ``"…"``
+    without ``"``, ``'…'``, or an unquoted run without quotes or braces.  The
+    usual body has no ``'``, ``{`` or ``}`` at all and is cut with
+    ``str.split`` (its ``"`` are checked token by token, in
+    :func:`parse_body_fast`); the others take a regex.
     """
     if not body:
         return []
     if "'" in body or "{" in body or "}" in body:  # GS may be text inside quotes: the regex knows
         if not body.isascii() or not _PLAIN_BODY.fullmatch(body):
             return None
-        return _PLAIN_PAIR.findall(body)
+        return _PLAIN_TOKEN.findall(body)
     if "\x1d" in body:
         body = body.replace("\x1d", " ")
     if not body.isascii() or not body.isprintable() or body[0] == " " or body[-1] == " ":
         return None
-    pairs = []
-    for token in body.split(" ") if "  " not in body else body.split():
-        key, equals, value = token.partition("=")
-        if not equals:
-            return None
-        if '"' in value and (value[0] != '"' or value[-1] != '"' or len(value) < 2 or '"' in value[1:-1]):
-            return None
-        pairs.append((key, value))
-    return pairs
+    return body.split(" ") if "  " not in body else body.split()
+
+
+_CACHE_SIZE = 1 << 16
+# per type class: token "key=value" -> (key, JSON value), for plain fields and SYSCALL arguments
+# (key ""); values repeat a lot (uid=0, success=yes, arch=c000003e), so most tokens of a record
+# are typed by one C-level pass of lookups
+_TYPED: list[dict[str, tuple[str, object]]] = [{} for _ in range(6)]
+_ARGUMENT = ""  # the key under which a SYSCALL argument is cached (no real key is empty)
+_DROPPED = ("", None)  # the place of an EXECVE argument, collected aside, in the token list
 
 
 def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
@@ -516,101 +518,143 @@ def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
             return None
         special = (match.group(1), _IDENTIFIER.findall(match.group(2)))
         body = body[match.end():]
-    pairs = _tokens(body)
-    if pairs is None:
+    tokens = _tokens(body)
+    if tokens is None:
         return None
     cls = _type_class(record_type)
+    typed = _TYPED[cls]
+    items: list[tuple[str, object] | None] = list(map(typed.get, tokens))
+    record = ParsedRecord(record_type, {})
+    if None in items and not _type_misses(record, cls, tokens, items):
+        return None
+    if cls == 1:  # SYSCALL: its aN go to ARGV
+        record.sys_args = [value for key, value in items if key is _ARGUMENT]  # type: ignore[misc]
+        items = [item for item in items if item[0] is not _ARGUMENT]  # type: ignore[index]
+    elif record.exe_args:
+        items = [item for item in items if item is not _DROPPED]
+    if special is not None:
+        items.append(special)
+    fields = dict(items)  # type: ignore[arg-type]
+    if len(fields) != len(items):
+        return None  # a repeated key: laurel writes it twice, as the exact path does
+    record.fields = fields
+    return record
+
+
+def _type_misses(record: ParsedRecord, cls: int, tokens: list[str], items: list[tuple[str, object] | None]) -> bool:
+    """Type the tokens the cache did not know, in place; ``False`` when laurel would refuse one."""
+    typed = _TYPED[cls]
     kinds = _KINDS[cls]
-    escape = "%" in body or "+" in body
-    fields: dict[str, object] = {}
-    record = ParsedRecord(record_type, fields)
-    added = 0
-    for key, value in pairs:
+    for index, item in enumerate(items):
+        if item is not None:
+            continue
+        token = tokens[index]
+        key, equals, value = token.partition("=")
+        if not equals:
+            return False
+        if '"' in value and value[0] != "'" and (
+                value[0] != '"' or value[-1] != '"' or len(value) < 2 or '"' in value[1:-1]):
+            return False  # a quote inside a value: only the exact grammar knows what laurel makes of it
         kind_info = kinds.get(key, _UNKNOWN_KEY)
         if kind_info is _UNKNOWN_KEY:
             kind_info = _fast_kind(cls, key)
         if kind_info is None:
-            return None
+            return False
         kind = kind_info[0]
-        if kind == DEC:
-            if value.isdigit():
-                result: object = int(value) if len(value) < 19 or int(value) <= I64_MAX else value
-            elif value[:1] == "-" and value[1:].isdigit() and (len(value) < 20 or -int(value) <= I64_MAX):
-                result = int(value)
-            else:
-                result = _text(value, escape)
-        elif kind == ENC or kind == INFO:
-            if not value or value == "(null)" or value == "?":
-                result = None
-            elif value[0] == '"' or value[0] == "'":
-                result = _escaped(value[1:-1], escape)
-            elif _EVEN_HEX.fullmatch(value):
-                result = quote(decode_hex(value))
-            else:
-                result = _escaped(value, escape)
-        elif kind == SYS_ARG:
+        if kind == PROCTITLE_TEXT:  # never cached: the first one is kept raw
+            items[index] = (key, _fast_proctitle(record, value))
+            continue
+        if kind == EXE_ARG or kind == EXE_LEN:  # never cached: their place in ARGV matters
+            if not _fast_exe_argument(record, kind_info, value):
+                return False
+            items[index] = _DROPPED
+            continue
+        if kind == SYS_ARG:
             if not _HEX_DIGITS.fullmatch(value):
-                return None
+                return False
             number = int(value, 16)
-            record.sys_args.append(f"0x{number:x}" if number < U64 else value)
-            continue
-        elif kind == HEX or kind == OCT:
-            if (_HEX_DIGITS if kind == HEX else _OCT_DIGITS).fullmatch(value):
-                number = int(value, 16 if kind == HEX else 8)
-                result = (f"0x{number:x}" if kind == HEX else f"0o{number:o}") if number < U64 else value
-            else:
-                result = _text(value, escape)
-        elif kind == SUBJ:
-            if value[:1] == "'":
-                return None  # AppArmor's workaround reads quotes its own way
-            if value == "(null)" or value == "?":
-                result = None
-            elif value[:1] == '"':
-                result = _escaped(value[1:-1], escape)
-            elif value and _EVEN_HEX.fullmatch(value):
-                result = quote(decode_hex(value))
-            else:
-                result = _escaped(value, escape)
-        elif kind == EXE_ARG:
-            raw = _fast_raw(value)
-            if raw is None and value != "(null)" and value != "?":
-                return None  # laurel accepts only encoded values here
-            record.exe_args.append((kind_info[1], kind_info[2], raw))
-            continue
-        elif kind == EXE_LEN:
-            digits = value[1:] if value[:1] == "-" else value
-            if not digits.isdigit() or int(digits) > I64_MAX:
-                return None
-            continue
-        else:  # a PROCTITLE's proctitle: printed as encoded, kept raw for the ARGV split
-            raw = _fast_raw(value)
-            if raw is None and value and value != "(null)" and value != "?":
-                raw = value[1:-1] if value[0] == "'" else value  # not encoded, text all the same
-            if record.proctitle is ABSENT:
-                record.proctitle = NOT_TEXT if raw is None else raw
-            result = None if raw is None else quote(raw)
-        fields[key] = result
-        added += 1
-    if special is not None:
-        fields[special[0]] = special[1]
-        added += 1
-    if len(fields) != added:
-        return None  # a repeated key: laurel writes it twice, as the exact path does
-    return record
+            item = (_ARGUMENT, f"0x{number:x}" if number < U64 else value)
+        else:
+            result = _fast_value(kind, value)
+            if result is _UNUSUAL:
+                return False
+            item = (key, result)
+        items[index] = item
+        if len(typed) >= _CACHE_SIZE:
+            typed.clear()
+        typed[token] = item
+    return True
 
 
-def _escaped(text: str, escape: bool) -> str:
+_UNUSUAL = object()
+
+
+def _fast_value(kind: int, value: str) -> object:
+    """The JSON value of a plain field's printable-ASCII value (:data:`_UNUSUAL`: ask the exact grammar)."""
+    if kind == DEC:
+        if value.isdigit():
+            return int(value) if len(value) < 19 or int(value) <= I64_MAX else value
+        if value[:1] == "-" and value[1:].isdigit() and (len(value) < 20 or -int(value) <= I64_MAX):
+            return int(value)
+        return _text(value)
+    if kind == ENC or kind == INFO or kind == SUBJ:
+        if value == "(null)" or value == "?":
+            return None
+        if not value:
+            return "" if kind == SUBJ else None
+        if value[0] == '"':
+            return _escaped(value[1:-1])
+        if value[0] == "'":
+            return _UNUSUAL if kind == SUBJ else _escaped(value[1:-1])  # AppArmor's subj reads quotes its own way
+        if _EVEN_HEX.fullmatch(value):
+            return quote(decode_hex(value))
+        return _escaped(value)
+    if kind == HEX or kind == OCT:
+        if (_HEX_DIGITS if kind == HEX else _OCT_DIGITS).fullmatch(value):
+            number = int(value, 16 if kind == HEX else 8)
+            if number < U64:
+                return f"0x{number:x}" if kind == HEX else f"0o{number:o}"
+            return value
+        return _text(value)
+    return _UNUSUAL
+
+
+def _fast_exe_argument(record: ParsedRecord, kind_info: tuple[int, int, int | None], value: str) -> bool:
+    """Collect an EXECVE ``aN``/``aN[M]`` (``aN_len`` is checked and dropped); ``False`` when laurel refuses it."""
+    if kind_info[0] == EXE_ARG:
+        raw = _fast_raw(value)
+        if raw is None and value != "(null)" and value != "?":
+            return False  # laurel accepts only encoded values here
+        record.exe_args.append((kind_info[1], kind_info[2], raw))
+        return True
+    digits = value[1:] if value[:1] == "-" else value
+    return digits.isdigit() and int(digits) <= I64_MAX
+
+
+def _fast_proctitle(record: ParsedRecord, value: str) -> str | None:
+    """A PROCTITLE's ``proctitle``: printed as encoded, its text kept raw for the ``ARGV`` split."""
+    raw = _fast_raw(value)
+    if raw is None and value and value != "(null)" and value != "?":
+        raw = value[1:-1] if value[0] == "'" else value  # not encoded, text all the same
+    if record.proctitle is ABSENT:
+        record.proctitle = NOT_TEXT if raw is None else raw
+    return None if raw is None else quote(raw)
+
+
+def _escaped(text: str) -> str:
     """Quote fast-path text: printable ASCII, so only ``%`` and ``+`` may need it."""
-    return text.replace("%", "%25").replace("+", "%2b") if escape else text
+    if "%" in text:
+        text = text.replace("%", "%25")
+    return text.replace("+", "%2b") if "+" in text else text
 
 
-def _text(value: str, escape: bool) -> str | None:
+def _text(value: str) -> str | None:
     """A numeric key's value that is no number: the text, quotes removed, or ``null`` when empty."""
     if not value:
         return None
     if value[0] == '"' or value[0] == "'":
-        return _escaped(value[1:-1], escape)
-    return _escaped(value, escape)
+        return _escaped(value[1:-1])
+    return _escaped(value)
 
 
 def _fast_raw(value: str) -> str | None:
@@ -638,16 +682,21 @@ def parse_record(record: Record) -> tuple[int, int, ParsedRecord]:
     stricter about it (its own type names, ``u32`` serials).  The timestamp is
     laurel's ``1000 * sec + msec``, so ``1.5000`` is ``6.000``.
     """
-    number = laurel_type(record.type_text)
+    number = TYPE_IDS.get(record.type_text)
     if number is None:
-        raise LaurelParseError(f"cannot parse header: unknown type {record.type_text!r}", record.raw,
-                               record.filename, record.line)
-    problem = header_problem(record.node, record.sec, record.milli, record.serial)
-    if problem is not None:
-        raise LaurelParseError(problem, record.raw, record.filename, record.line)
-    text = record.text
-    start = _LEADING_SPACE.match(text, record.body_start).end()  # type: ignore[union-attr]
-    body = text[start:] if record.enriched is None else f"{text[start:]}\x1d{record.enriched}"
+        number = laurel_type(record.type_text)
+        if number is None:
+            raise LaurelParseError(f"cannot parse header: unknown type {record.type_text!r}", record.raw,
+                                   record.filename, record.line)
+    if record.node is not None or record.serial > U32_MAX or record.sec >= U64 or record.milli >= U64:
+        problem = header_problem(record.node, record.sec, record.milli, record.serial)
+        if problem is not None:
+            raise LaurelParseError(problem, record.raw, record.filename, record.line)
+    body = record.text[record.body_start:]
+    if body[:1] == " " or body[:1] == "\t":  # laurel's space0 after "):"
+        body = body.lstrip(" \t")
+    if record.enriched is not None:
+        body = f"{body}\x1d{record.enriched}"
     try:
         parsed = parse_body(number, body)
     except ValueError as error:
