@@ -61,7 +61,6 @@ _HEX_PREFIX = re.compile(r"[0-9A-Fa-f]*")
 _HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
 _TRAILING = frozenset(":,')")
 _TRAILING_MARKS = tuple(_TRAILING)
-_DECLINED_START = frozenset("(=")
 # the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed)
 _KERNEL_AVC = re.compile(r"avc:  ([^ ]+)  \{ ((?:[^ }][^ ]*)(?: [^ }][^ ]*)*) \} for  ")
 _AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
@@ -298,9 +297,11 @@ def _split_body(
 
     Every call costs on this hot path, so instead of looking at each token the
     body is cut at every space and ``=`` at once; the cut is right when the
-    separators alternate ``= = …``, which re-joining the pairs verifies.  Bodies
-    with any of auparse's special cases (doubled spaces, ``(name``, empty
-    values, nested ``msg=``, AVC text other than the kernel's) are declined.
+    separators alternate ``= = …``, which re-joining the pairs verifies.
+    Tokens without ``=`` (which auparse drops), a leading ``(`` and a nested
+    ``msg='`` are removed beforehand with string operations; what depends on
+    a token's position (the AVC result and permissions) is settled first or
+    left to the walk.
     """
     if body[:1] != " ":
         return fields if not body else None  # "):name=…" glues a field to the header: walk
@@ -308,15 +309,21 @@ def _split_body(
     if not body:
         return fields
     if record_type in _AVC_TYPES:
-        body = _kernel_avc_prefix(body, record_type, fields)
+        body = _avc_head(body, record_type, fields)
         if body is None:
             return None
-    elif "msg=" in body:
+    if "msg=" in body:
         body = _peel_nested(body)
         if body is None:
             return None
-    if "  " in body or " (" in body or "= " in body or body[:1] in _DECLINED_START or body[-1:] == "=":
-        return None
+    tokens = body.split(" ")
+    plain = [token for token in tokens if "=" in token]
+    if len(plain) != len(tokens):
+        body = " ".join(plain)  # auparse drops the words without '=' (and empty tokens)
+        if not body:
+            return fields
+    if " (" in body or body[0] == "(":
+        body = body.replace(" (", " ").removeprefix("(")  # "(name=" is "name="
     flat = body.replace(" ", "=").split("=")
     if len(flat) % 2:
         return None
@@ -324,14 +331,39 @@ def _split_body(
     values = flat[1::2]
     pairs = list(zip(names, values))
     if " ".join(map("=".join, pairs)) != body:
-        return None  # a token without '=' and one with two: the cut is misaligned
+        return None  # a token with two '=': the cut is misaligned
     if _has_trailing_marks(body):
         for index in compress(range(len(values)), map(str.endswith, values, repeat(_TRAILING_MARKS))):
             pairs[index] = (names[index], _strip_trailing(values[index]))
+    if "" in values:
+        pairs = [pair for pair, value in zip(pairs, values) if value]  # "name=" is no field
     fields += pairs
     if "key=" in body:
         return _rewrite_keys(fields)
     return fields
+
+
+def _avc_head(body: str, record_type: int, fields: list[tuple[str, str | None]]) -> str | None:
+    """Settle the words auparse names by position at the start of an AVC body; the rest is plain.
+
+    The kernel's ``avc:  denied  { perms } for`` gives ``seresult`` and
+    ``seperms``; a leading word (``user`` in old USER_AVC records) is the
+    ``seresult``.  Anything else a word could still mean goes to the walk.
+    """
+    if body.startswith("avc:"):
+        return _kernel_avc_prefix(body, record_type, fields)
+    # Past two fields no position matters; a nested msg=' among them might add none.
+    first, _, rest = body.partition(" ")
+    if "=" not in first:
+        if first.startswith("avc"):
+            return None
+        fields.append(("seresult", first))
+        return rest if _names_a_field(rest.partition(" ")[0]) else None
+    return body if _names_a_field(first) and _names_a_field(rest.partition(" ")[0]) else None
+
+
+def _names_a_field(token: str) -> bool:
+    return "=" in token and not token.startswith("msg=")
 
 
 def _header_fields(head: str) -> list[tuple[str, str | None]]:
@@ -350,7 +382,7 @@ def _clean(value: str) -> str:
 
 def _kernel_avc_prefix(body: str, record_type: int, fields: list[tuple[str, str | None]]) -> str | None:
     """Take ``avc:  denied  { perms } for `` off a kernel AVC body into ``seresult``/``seperms``."""
-    match = _KERNEL_AVC.match(body) if record_type == uapi.AUDIT_AVC else None
+    match = _KERNEL_AVC.match(body)
     if match is None:
         return None
     result, perms = match.groups()
