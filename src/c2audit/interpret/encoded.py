@@ -180,6 +180,8 @@ def apply_escape(text: str, mode: EscapeMode, is_key: bool = False) -> str:
     table = _ESCAPE_TABLES.get(mode)
     if table is None:
         return text
+    if mode == EscapeMode.TTY and text.isprintable():
+        return text  # TTY escaping touches control characters only, and a printable text has none
     if is_key and _KEY_SEPARATOR in text:
         return _KEY_SEPARATOR.join(part.translate(table) for part in text.split(_KEY_SEPARATOR))
     return text.translate(table)
