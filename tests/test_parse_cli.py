@@ -116,10 +116,19 @@ def test_garbage_is_reported_with_file_and_line_and_reading_goes_on(tmp_path, ca
 
 def test_usage_errors(tmp_path, capsysbinary):
     assert run([str(tmp_path / "missing.log")], capsysbinary)[0] == 2
+    assert run([str(tmp_path)], capsysbinary)[0] == 2
     log = tmp_path / "a.log"
     log.write_text("")
     assert run(["--follow", str(log), str(log)], capsysbinary)[0] == 2
     assert run(["--follow", "-"], capsysbinary)[0] == 2
+
+
+def test_pipes_and_devices_are_inputs_too(corpus, capsysbinary):
+    assert run(["/dev/null"], capsysbinary)[:2] == (0, b"")
+    log = corpus / "logs" / "laurel__record-login.txt"
+    piped = subprocess.run(f"{' '.join(COMMAND)} <(cat {log})", shell=True, executable="/bin/bash",
+                           capture_output=True, env=_env())
+    assert piped.returncode == 0 and piped.stdout.count(b"type=") == 3
 
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(corpus, capsysbinary):

@@ -58,9 +58,9 @@ def main(argv: list[str]) -> int:
     if args.follow and (len(files) != 1 or files[0] == "-"):
         print(f"{PROGRAM}: --follow takes exactly one file", file=sys.stderr)
         return 2
-    missing = [name for name in files if name != "-" and not os.path.isfile(name)]
-    if missing:
-        print(f"{PROGRAM}: no such file: {', '.join(missing)}", file=sys.stderr)
+    unreadable = [name for name in files if name != "-" and (not os.path.exists(name) or os.path.isdir(name))]
+    if unreadable:  # pipes and devices are fine (<(zcat audit.log.gz)); directories are not
+        print(f"{PROGRAM}: not a file: {', '.join(unreadable)}", file=sys.stderr)
         return 2
     options = EncodeOptions(interpreter=auparse_interpreter() if args.interpret else None)
     encoder = make_encoder(args.format, options)
@@ -107,25 +107,28 @@ def _write(items: Iterator[Output], encoder: Encoder, out: BinaryIO, *, live: bo
 
 def _inputs(files: list[str], progress: str) -> list[str | BinaryIO]:
     """The sources, wrapped to drive a progress bar when one is wanted."""
-    show = progress == "always" or (progress == "auto" and sys.stderr.isatty() and "-" not in files)
+    regular = all(name != "-" and os.path.isfile(name) for name in files)  # sizes known in advance
+    show = progress == "always" or (progress == "auto" and regular and sys.stderr.isatty())
     if not show:
         return list(files)
     from tqdm import tqdm
 
-    total = sum(os.path.getsize(name) for name in files if name != "-")
+    total = sum(os.path.getsize(name) for name in files if os.path.isfile(name))
     bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, desc=PROGRAM)
     return [_Progress(name, bar) if name != "-" else name for name in files]
 
 
 class _Progress:
-    """A file that advances a progress bar as it is read, and closes it at the end."""
+    """A file, opened when first read, that advances a progress bar and closes at its end."""
 
     def __init__(self, path: str, bar: object) -> None:
         self.name = path
         self._bar = bar
-        self._stream = open(path, "rb")  # noqa: SIM115 - closed when read to the end
+        self._stream: BinaryIO | None = None
 
     def read(self, size: int = -1) -> bytes:
+        if self._stream is None:
+            self._stream = open(self.name, "rb")  # noqa: SIM115 - closed when read to the end
         data = self._stream.read(size)
         self._bar.update(len(data))  # type: ignore[attr-defined]
         if not data:
