@@ -139,3 +139,22 @@ def test_any_record_soup_prints_without_failing(soup: list[tuple[str, int, int, 
     for item in group(records, AusearchGrouper()):
         text = encoder.encode(item)
         assert text == b"" or text.startswith(b"----\n")
+
+
+_WORDS = st.lists(_TOKENS, min_size=1, max_size=4).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TYPES, st.lists(_WORDS, max_size=25), st.lists(st.sampled_from([" ", "  "]), min_size=25, max_size=25))
+def test_cached_fast_path_prints_what_ausearchs_loop_prints(kind: str, words: list[str], gaps: list[str]) -> None:
+    body = "".join(word + gap for word, gap in zip(words, gaps))
+    try:
+        event = Event(None, T, 0, 1, [parse_line(f"type={kind} msg=audit({T}.000:1): {body}")])
+    except RecordError:
+        return
+    exact = InterpretedEncoder(lookups=StaticLookups(), time_format=str)
+    exact.fast = False
+    cached = InterpretedEncoder(lookups=StaticLookups(), time_format=str)
+    expected = exact.render(event)
+    assert cached.render(event) == expected  # pieces worked out
+    assert cached.render(event) == expected  # pieces read from the cache

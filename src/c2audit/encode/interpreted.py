@@ -45,9 +45,10 @@ from c2audit.cnum import c_int, strtoul
 from c2audit.encode import EncodeOptions
 from c2audit.events import Event, Output
 from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
-from c2audit.interpret.context import MACHINE_BY_ELF
 from c2audit.interpret.encoded import apply_escape
+from c2audit.interpret.syscall_args import print_arg, syscall_name
 from c2audit.interpret.context import parse_enriched
+from c2audit.machines import MACHINE_OF_ELF as MACHINE_BY_ELF
 from c2audit.records import NAME_BY_TYPE, Record
 from c2audit.tables import uapi
 
@@ -58,6 +59,31 @@ _SYSCALL_LIKE = frozenset((uapi.AUDIT_SYSCALL, uapi.AUDIT_SECCOMP))
 _AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
 _INTEGRITY_TYPES = range(uapi.AUDIT_INTEGRITY_DATA, uapi.AUDIT_INTEGRITY_RULE + 1)
 _DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
+
+_PIECES_LIMIT = 1 << 16  # cached words per record type
+
+
+class _Role:
+    """A word of a SYSCALL/SECCOMP record whose text depends on the record's machine, syscall or
+    arguments: ``arch``, ``syscall``, argument ``a<index>``, or another such field (``other``)."""
+
+    __slots__ = ("kind", "index")
+
+    def __init__(self, kind: str, index: int = -1) -> None:
+        self.kind = kind
+        self.index = index
+
+
+_ARCH, _SYSCALL, _OTHER = _Role("arch"), _Role("syscall"), _Role("other")
+_ARGUMENTS = {kind: _Role("argument", index)
+              for index, kind in enumerate((FieldType.A0, FieldType.A1, FieldType.A2, FieldType.A3))}
+_MULTIPLEXERS = frozenset(("socketcall", "ipc"))  # syscalls named after their a0
+_NO_NAMES: dict[str, str] = {}
+
+_STATE_NAMES = frozenset(("arch", "syscall"))  # fields that set the machine and syscall of what follows
+# Interpretations that read the record's machine, syscall or a0/a1.
+_CONTEXT_TYPES = frozenset((FieldType.ARCH, FieldType.SYSCALL, FieldType.A0, FieldType.A1, FieldType.A2,
+                            FieldType.A3))
 
 TimeFormat = Callable[[int], str]
 
@@ -102,6 +128,11 @@ class InterpretedEncoder:
         self._a1 = 0
         self.skipped = 0
         """Events not printed because ausearch's search-item extraction refuses them."""
+        self.fast = True
+        """Use the cached fast path for ordinary records (False: ausearch's loop for every record)."""
+        self._pieces: dict[int, tuple[dict[str, object], dict[str, object]]] = {}
+        self._arch_words: dict[str, tuple[str, int]] = {}
+        self._syscall_words: dict[tuple[str, int], tuple[str, int]] = {}
 
     def encode(self, item: Output) -> bytes:
         if not isinstance(item, Event):
@@ -155,6 +186,155 @@ class InterpretedEncoder:
         return head + self._body(record, text[closing + 1:])
 
     def _body(self, record: Record, body: str) -> str:
+        if self.fast and record.enriched is None:
+            text = self._fast_body(record.type, body)
+            if text is not None:
+                return text
+        return self._exact_body(record, body)
+
+    def _fast_body(self, rtype: int, body: str) -> str | None:
+        """:meth:`_exact_body` for the common record, from pieces cached per (record type, word).
+
+        ausearch's loop cuts a record at spaces, at a value's closing quote and
+        at a comma; for a word whose quoted value closes at its end, what the
+        word prints depends only on the word and on whether words without
+        ``=`` precede it (then ausearch sees its name with a leading space),
+        so each (word, preceded) pair is worked out once and cached as: the
+        text printed, and for a word cut at a comma or after ``msg=``, the rest
+        of the word to read next.  Anything else (a quote open across words,
+        an odd word in a SYSCALL record) returns None, for the exact loop.
+        """
+        caches = self._pieces.get(rtype)
+        if caches is None or len(caches[0]) + len(caches[1]) > _PIECES_LIMIT:
+            caches = self._pieces[rtype] = ({}, {})
+        plain, preceded = caches
+        plain_get = plain.get
+        out: list[str] = []
+        append = out.append
+        pending = ""  # words without '=' since the last value: printed before the next name
+        comma_at = -1  # len(out) after a value cut at a comma
+        state: _State | None = None
+        for word in body.split(" "):
+            if not pending:
+                entry = plain_get(word)
+                if entry.__class__ is str:  # the common case: a word printed the same everywhere
+                    append(entry)  # type: ignore[arg-type]
+                    continue
+            else:
+                entry = preceded.get(word)
+            while True:
+                if entry is None:
+                    if "=" not in word:
+                        pending += word + " "
+                        break
+                    entry = self._word(rtype, word, bool(pending))
+                    if entry is None:
+                        return None
+                    (preceded if pending else plain)[word] = entry
+                if pending:
+                    append(pending)
+                    pending = ""
+                if entry.__class__ is str:
+                    append(entry)  # type: ignore[arg-type]
+                    break
+                if entry.__class__ is _Role:
+                    if state is None:
+                        state = _State(True)
+                    append(self._dependent(entry, word, rtype, state))  # type: ignore[arg-type]
+                    break
+                piece, word, cut = entry  # type: ignore[misc]  # cut at a comma or after msg=
+                append(piece)
+                if cut:
+                    comma_at = len(out)
+                entry = plain_get(word)  # the rest of the word is read next, with nothing before it
+        if not out:
+            return None  # no field at all: ausearch prints the text as it is
+        if comma_at == len(out):
+            return None  # then ausearch prints the rest of the record as it is: the exact loop does
+        append("\n")
+        return "".join(out)
+
+    def _word(self, rtype: int, word: str, preceded: bool) -> str | tuple[str, str, bool] | object | None:
+        """What ``word`` (holding a '=') prints: its text, (text, rest, cut at a comma), or
+        a :class:`_Role`; None: not for the fast path.  ``preceded``: words without '=' come before it.
+        """
+        name, _, value = word.partition("=")
+        syscall_like = rtype in _SYSCALL_LIKE
+        if not preceded:
+            if name == "msg":  # ausearch prints "msg=" and reads on from the quote
+                return None if syscall_like else ("msg=", value, False)
+            if name[:1] == "'":
+                name = name[1:]
+        quote = value[:1]
+        cut = -1
+        if quote == '"' or quote == "'":
+            if value.find(quote, 1) != len(value) - 1:
+                return None  # closed inside the word, or not at all
+        else:
+            cut = value.find(",")
+            if cut >= 0 and not preceded and field_type(name, "", rtype) == FieldType.MAC_LABEL:
+                cut = -1  # a label keeps its commas
+        bare = name.lstrip(" (")
+        if syscall_like:
+            kind = field_type(bare, value, rtype)
+            if bare in _STATE_NAMES or kind in _CONTEXT_TYPES:
+                if cut >= 0 or name != word.partition("=")[0]:
+                    return None
+                if bare == "arch" and kind == FieldType.ARCH:
+                    return _ARCH
+                if bare == "syscall" and kind == FieldType.SYSCALL:
+                    return _SYSCALL
+                return _ARGUMENTS.get(kind, _OTHER) if bare[:1] == "a" else _OTHER
+        head = word[: len(word) - len(value)]  # as written, quote included
+        if cut < 0:
+            return head + self._report(name, value, False, rtype, _State(syscall_like), _NO_NAMES)
+        shown = self._report(name, value[:cut], True, rtype, _State(syscall_like), _NO_NAMES)
+        return head + shown, value[cut + 1:], True
+
+    def _dependent(self, role: _Role, word: str, rtype: int, state: _State) -> str:
+        """A word of a SYSCALL/SECCOMP record that reads or sets the record's machine and syscall.
+
+        Same text as :meth:`_report`; ``arch`` and a first ``syscall`` are cached
+        with what they set, arguments are printed from one context per record.
+        """
+        name, _, value = word.partition("=")
+        if state.machine == _UNSET:
+            state.machine = self.lookups.host_machine & _UNSET
+        if role.kind == "argument":
+            context = state.context
+            if context is None:
+                context = state.context = RecordContext(
+                    rtype, c_int(state.machine), state.syscall, self._a0, self._a1, None, _NO_NAMES)
+            return f"{name}={apply_escape(print_arg(role.index, value, context, self.lookups), EscapeMode.TTY)} "
+        if role.kind == "arch" and state.arch_seen is False:
+            hit = self._arch_words.get(word)
+            if hit is None:
+                if len(self._arch_words) > _PIECES_LIMIT:
+                    self._arch_words.clear()
+                probe = _State(True)
+                probe.machine = state.machine
+                hit = self._arch_words[word] = (f"{name}={self._report(name, value, False, rtype, probe, _NO_NAMES)}",
+                                                probe.machine)
+            state.machine, state.arch_seen, state.context = hit[1], True, None
+            return hit[0]
+        if role.kind == "syscall" and state.syscall < 0:
+            key = (word, state.machine)
+            hit = self._syscall_words.get(key)
+            if hit is None:
+                if len(self._syscall_words) > _PIECES_LIMIT:
+                    self._syscall_words.clear()
+                probe = _State(True)
+                probe.machine = state.machine
+                hit = (f"{name}={self._report(name, value, False, rtype, probe, _NO_NAMES)}", probe.syscall)
+                machine = c_int(probe.machine)
+                if syscall_name(machine if machine >= 0 else self.lookups.host_machine, hit[1]) not in _MULTIPLEXERS:
+                    self._syscall_words[key] = hit
+            state.syscall, state.context = hit[1], None
+            return hit[0]
+        state.context = None  # a second arch or syscall may change what the arguments mean
+        return f"{name}={self._report(name, value, False, rtype, state, _NO_NAMES)}"
+
+    def _exact_body(self, record: Record, body: str) -> str:
         """The loop of ``output_interpreted_record`` over the text after the timestamp."""
         rtype = record.type
         enriched = parse_enriched(record.enriched) if record.enriched else {}
@@ -250,12 +430,14 @@ class InterpretedEncoder:
 class _State:
     """What ``report_interpret`` remembers across the fields of one record."""
 
-    __slots__ = ("syscall_like", "machine", "syscall")
+    __slots__ = ("syscall_like", "machine", "syscall", "arch_seen", "context")
 
     def __init__(self, syscall_like: bool) -> None:
         self.syscall_like = syscall_like
         self.machine = _UNSET
         self.syscall = -1
+        self.arch_seen = False
+        self.context: RecordContext | None = None  # the arguments' context, while machine and syscall hold
 
 
 # --- which events ausearch prints: extract_search_items() with no search criteria ---------
