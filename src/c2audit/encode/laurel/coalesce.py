@@ -91,15 +91,15 @@ def _extend(into: ParsedRecord, record: ParsedRecord) -> None:
     mine = into.fields.items() if isinstance(into.fields, dict) else into.fields
     theirs = record.fields.items() if isinstance(record.fields, dict) else record.fields
     into.fields = [*mine, *theirs]
-    into.sys_args += record.sys_args
-    into.exe_args += record.exe_args
+    into.sys_args = [*into.sys_args, *record.sys_args]
+    into.exe_args = [*into.exe_args, *record.exe_args]
     if into.proctitle is ABSENT:
         into.proctitle = record.proctitle
 
 
 @dataclass(slots=True, eq=False)
 class LaurelEvent(Event):
-    """An event as laurel holds it: the accepted records and their parsed body.
+    """An event as laurel holds it: the records it accepted (its ``EOE`` too) and their parsed body.
 
     ``timestamp`` is laurel's (milliseconds), which ``ID`` prints.
     """
@@ -176,6 +176,7 @@ class LaurelGrouper:
             if event is None:
                 self._reject_event(record, key, duplicate=key in self._done)
             else:
+                event.records.append(record)  # not in laurel's body, but other formats show it
                 self._emit(key, event, ready)
         elif key in self._done:
             self._reject_event(record, key, duplicate=True)

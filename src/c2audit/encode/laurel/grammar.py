@@ -34,7 +34,8 @@ laurel still reworks per event (``EXECVE`` arguments, ``PROCTITLE``), kept in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from c2audit.records import Record, RecordError
 from c2audit.tables import field_dictionary, message_dictionary, uapi
@@ -137,8 +138,8 @@ class ParsedRecord:
 
     type: int
     fields: dict[str, object] | list[tuple[str, object]]
-    sys_args: list[object] = field(default_factory=list)
-    exe_args: list[tuple[int, int | None, str | None]] = field(default_factory=list)
+    sys_args: Sequence[object] = ()
+    exe_args: Sequence[tuple[int, int | None, str | None]] = ()
     proctitle: str | object = ABSENT
 
 
@@ -182,19 +183,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _ARG_FRAGMENT = re.compile(r"\[([0-9]+)\]")
 
 
-def _type_class(record_type: int) -> int:
-    """Record types whose keys laurel parses its own way (0: all others)."""
-    if record_type == SYSCALL:
-        return 1
-    if record_type == EXECVE:
-        return 2
-    if record_type == _USER_AUTH:
-        return 3
-    if record_type == _AVC:
-        return 4
-    if record_type == PROCTITLE:
-        return 5
-    return 0
+# Record types whose keys laurel parses its own way, by class (0: all others).
+_CLASSES = {SYSCALL: 1, EXECVE: 2, _USER_AUTH: 3, _AVC: 4, PROCTITLE: 5}
 
 
 def _named_kind(cls: int, name: str) -> int:
@@ -393,7 +383,7 @@ def parse_body_exact(record_type: int, body: str) -> ParsedRecord:
     Raises :class:`ValueError` with laurel's reason when the body does not parse.
     """
     text = body + "\n"
-    cls = _type_class(record_type)
+    cls = _CLASSES.get(record_type, 0)
     pos = 0
     special: tuple[str, _Value] | None = None
     match = _AVC_PREFIX.match(text)
@@ -420,11 +410,13 @@ def parse_body_exact(record_type: int, body: str) -> ParsedRecord:
         raise ValueError(f"cannot parse body at offset {pos}")
     record = ParsedRecord(record_type, [])
     pairs: list[tuple[str, object]] = []
+    sys_args: list[object] = []
+    exe_args: list[tuple[int, int | None, str | None]] = []
     for (kind, name, number, fragment, _), value in items:
         if kind == SYS_ARG:
-            record.sys_args.append(_printed(value))
+            sys_args.append(_printed(value))
         elif kind == EXE_ARG:
-            record.exe_args.append((number, fragment, _raw(value)))
+            exe_args.append((number, fragment, _raw(value)))
         elif kind != EXE_LEN:
             if kind == PROCTITLE_TEXT and record.proctitle is ABSENT:
                 raw = _raw(value)
@@ -433,6 +425,8 @@ def parse_body_exact(record_type: int, body: str) -> ParsedRecord:
     if special is not None:
         pairs.append((special[0], _printed(special[1])))
     record.fields = as_fields(pairs)
+    record.sys_args = sys_args
+    record.exe_args = exe_args
     return record
 
 
@@ -521,22 +515,28 @@ def parse_body_fast(record_type: int, body: str) -> ParsedRecord | None:
     tokens = _tokens(body)
     if tokens is None:
         return None
-    cls = _type_class(record_type)
-    typed = _TYPED[cls]
-    items: list[tuple[str, object] | None] = list(map(typed.get, tokens))
+    cls = _CLASSES.get(record_type, 0)
+    items: list[tuple[str, object] | None] = list(map(_TYPED[cls].get, tokens))
     record = ParsedRecord(record_type, {})
     if None in items and not _type_misses(record, cls, tokens, items):
         return None
-    if cls == 1:  # SYSCALL: its aN go to ARGV
-        record.sys_args = [value for key, value in items if key is _ARGUMENT]  # type: ignore[misc]
-        items = [item for item in items if item[0] is not _ARGUMENT]  # type: ignore[index]
-    elif record.exe_args:
+    expected = len(items)
+    if cls == 1:  # SYSCALL: its aN go to ARGV; they share the key "" in the dict, removed below
+        args = [value for key, value in items if key is _ARGUMENT]  # type: ignore[misc]
+        if args:
+            record.sys_args = args
+            expected -= len(args) - 1
+    elif cls == 2 and _DROPPED in items:  # EXECVE: its aN went to exe_args, its aN_len nowhere
         items = [item for item in items if item is not _DROPPED]
+        expected = len(items)
     if special is not None:
         items.append(special)
+        expected += 1
     fields = dict(items)  # type: ignore[arg-type]
-    if len(fields) != len(items):
+    if len(fields) != expected:
         return None  # a repeated key: laurel writes it twice, as the exact path does
+    if record.sys_args:
+        del fields[_ARGUMENT]
     record.fields = fields
     return record
 
@@ -625,7 +625,9 @@ def _fast_exe_argument(record: ParsedRecord, kind_info: tuple[int, int, int | No
         raw = _fast_raw(value)
         if raw is None and value != "(null)" and value != "?":
             return False  # laurel accepts only encoded values here
-        record.exe_args.append((kind_info[1], kind_info[2], raw))
+        if not record.exe_args:
+            record.exe_args = []
+        record.exe_args.append((kind_info[1], kind_info[2], raw))  # type: ignore[union-attr]
         return True
     digits = value[1:] if value[:1] == "-" else value
     return digits.isdigit() and int(digits) <= I64_MAX
