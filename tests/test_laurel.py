@@ -37,27 +37,7 @@ LOGS = sorted(path.name for path in (CORPUS / "logs").glob("*")) if (CORPUS / "l
 EXPECTED = sorted(path.stem for path in (CORPUS / "expectations" / "laurel-json").glob("*.json"))
 UPDATE = os.environ.get("C2AUDIT_UPDATE_GOLDEN") == "1"
 
-# laurel with every enrichment, translation, label and filter off: what --format laurel writes.
-LAUREL_CONFIG = """\
-directory = "{directory}"
-statusreport-period = 0
-[auditlog]
-file = "-"
-[transform]
-execve-argv = [ "array" ]
-[translate]
-universal = false
-user-db = false
-[enrich]
-pid = false
-execve-env = []
-container = false
-script = false
-[label-process]
-label-keys = []
-propagate-labels = []
-[filter]
-"""
+LAUREL_CONFIG = FIXTURES / "laurel.toml"  # @DIRECTORY@ stands for a scratch directory
 
 KNOWN_DIFFERENCES = {
     "elastic-beats__filebeat-auditd-execve-hex-arg.log": (
@@ -143,7 +123,7 @@ def laurel_binary() -> str:
 
 def run_laurel(data: bytes, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
     config = tmp_path / "laurel.toml"
-    config.write_text(LAUREL_CONFIG.format(directory=tmp_path))
+    config.write_text(LAUREL_CONFIG.read_text().replace("@DIRECTORY@", str(tmp_path)))
     return subprocess.run([laurel_binary(), "-c", str(config)], input=data, capture_output=True, timeout=120)
 
 

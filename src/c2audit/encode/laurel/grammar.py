@@ -451,9 +451,6 @@ def as_fields(pairs: list[tuple[str, object]]) -> dict[str, object] | list[tuple
 _TOKEN = r"""[A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?=(?:"[!#-~]*"|'[ -&(-~]*'|[!#-&(-z|~]*)"""
 _PLAIN_BODY = re.compile(rf"(?:{_TOKEN}(?:[ \x1d]+{_TOKEN})*)?")
 _PLAIN_TOKEN = re.compile(_TOKEN)
-_HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
-_OCT_DIGITS = re.compile(r"[0-7]+")
-_EVEN_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _UNKNOWN_KEY = (-1, 0, None)
 # per type class: key -> (kind, N, M), or None for a key laurel rejects
 _KINDS: list[dict[str, tuple[int, int, int | None] | None]] = [{} for _ in range(6)]
@@ -570,7 +567,7 @@ def _type_misses(record: ParsedRecord, cls: int, tokens: list[str], items: list[
             items[index] = _DROPPED
             continue
         if kind == SYS_ARG:
-            if not _HEX_DIGITS.fullmatch(value):
+            if not _HEX_RUN.fullmatch(value):
                 return False
             number = int(value, 16)
             item = (_ARGUMENT, f"0x{number:x}" if number < U64 else value)
@@ -606,11 +603,11 @@ def _fast_value(kind: int, value: str) -> object:
             return _escaped(value[1:-1])
         if value[0] == "'":
             return _UNUSUAL if kind == SUBJ else _escaped(value[1:-1])  # AppArmor's subj reads quotes its own way
-        if _EVEN_HEX.fullmatch(value):
+        if _HEX_PAIRS.fullmatch(value):
             return quote(decode_hex(value))
         return _escaped(value)
     if kind == HEX or kind == OCT:
-        if (_HEX_DIGITS if kind == HEX else _OCT_DIGITS).fullmatch(value):
+        if (_HEX_RUN if kind == HEX else _OCT_RUN).fullmatch(value):
             number = int(value, 16 if kind == HEX else 8)
             if number < U64:
                 return f"0x{number:x}" if kind == HEX else f"0o{number:o}"
@@ -663,7 +660,7 @@ def _fast_raw(value: str) -> str | None:
     """The text of an encoded value (``"…"`` or hex), ``None`` for anything else."""
     if value[:1] == '"':
         return value[1:-1]
-    if value and _EVEN_HEX.fullmatch(value):
+    if value and _HEX_PAIRS.fullmatch(value):
         return decode_hex(value)
     return None
 
