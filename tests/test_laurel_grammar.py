@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from c2audit.encode.laurel import LaurelEncoder, LaurelEvent, LaurelGrouper
-from c2audit.encode.laurel import grammar
+from c2audit.encode.laurel import LaurelEncoder, LaurelEvent, LaurelGrouper, fastpath, grammar, values
 from c2audit.encode.laurel.coalesce import is_multipart
 from c2audit.events import AuparseGrouper
 from c2audit.reader import CollectingErrorSink, read_events, read_records
@@ -44,12 +43,12 @@ def from_bytes(data: bytes) -> str:
     (b'"\\', '"\\'),  # JSON escapes them, not laurel
 ])
 def test_quote(data: bytes, printed: str) -> None:
-    assert grammar.quote(from_bytes(data)) == printed
+    assert values.quote(from_bytes(data)) == printed
 
 
 @given(st.binary(max_size=40))
 def test_quote_leaves_only_text_json_can_hold(data: bytes) -> None:
-    printed = grammar.quote(from_bytes(data))
+    printed = values.quote(from_bytes(data))
     printed.encode("utf-8")  # no surrogates left
     assert all(char >= " " and char != "\x7f" for char in printed)
 
@@ -58,20 +57,20 @@ def test_quote_leaves_only_text_json_can_hold(data: bytes) -> None:
 
 
 def test_tables_are_laurels() -> None:
-    assert grammar.TYPE_NAMES[1500] == "AA"  # audit-documentation's name, not msg_typetab's APPARMOR
-    assert grammar.laurel_type("APPARMOR") is None
-    assert grammar.type_name(1420) == "MAC_TASK_CONTEXTS"
-    assert grammar.type_name(1999) == "UNKNOWN[1999]"
-    assert grammar.FIELD_KINDS["fp"] == grammar.HEX  # its "alphanumeric" row is not laurel's
-    assert grammar.FIELD_KINDS["mode"] == grammar.OCT
-    assert "msg" not in grammar.FIELD_KINDS  # "alphanumeric": parsed as encoded
+    assert values.TYPE_NAMES[1500] == "AA"  # audit-documentation's name, not msg_typetab's APPARMOR
+    assert values.laurel_type("APPARMOR") is None
+    assert values.type_name(1420) == "MAC_TASK_CONTEXTS"
+    assert values.type_name(1999) == "UNKNOWN[1999]"
+    assert values.FIELD_KINDS["fp"] == values.HEX  # its "alphanumeric" row is not laurel's
+    assert values.FIELD_KINDS["mode"] == values.OCT
+    assert "msg" not in values.FIELD_KINDS  # "alphanumeric": parsed as encoded
     assert is_multipart(1006) and is_multipart(1300) and is_multipart(2099)
     assert not any(is_multipart(n) for n in (1100, 1406, 1419, 2000, 2100))
 
 
 # --- the two parsing paths agree ------------------------------------------------------------------
 
-TYPES = [grammar.SYSCALL, grammar.EXECVE, grammar.PROCTITLE, 1100, 1400, 1107, 1306, 1403]
+TYPES = [values.SYSCALL, values.EXECVE, values.PROCTITLE, 1100, 1400, 1107, 1306, 1403]
 KEYS = ["arch", "syscall", "pid", "auid", "subj", "info", "proctitle", "msg", "mode", "inode", "comm",
         "key", "x", "a0", "a1", "a2[0]", "a2[1]", "a1_len", "a1x", "argc", "ARCH", "saddr"]
 VALUES = ["0", "12", "-5", "007", "9223372036854775808", "c000003e", "DEAD", "abc", "41", "4142",
@@ -92,7 +91,7 @@ def bodies(draw: st.DrawFn) -> str:
     return prefix + body + draw(st.sampled_from(["", "", " ", "\x1dX=1"]))
 
 
-def exact_or_error(record_type: int, body: str) -> grammar.ParsedRecord | None:
+def exact_or_error(record_type: int, body: str) -> values.ParsedRecord | None:
     try:
         return grammar.parse_body_exact(record_type, body)
     except ValueError:
@@ -102,7 +101,7 @@ def exact_or_error(record_type: int, body: str) -> grammar.ParsedRecord | None:
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TYPES), bodies())
 def test_fast_path_agrees_with_the_exact_grammar(record_type: int, body: str) -> None:
-    fast = grammar.parse_body_fast(record_type, body)
+    fast = fastpath.parse_body_fast(record_type, body)
     exact = exact_or_error(record_type, body)
     if fast is None:
         return  # the exact grammar decides alone
@@ -121,12 +120,14 @@ def test_fast_path_agrees_on_every_token_and_a_seeded_sample() -> None:
     generator = random.Random(4)
     samples = [(record_type, f"{key}={value}") for record_type in TYPES for key in KEYS for value in VALUES]
     for _ in range(20_000):
-        tokens = [f"{generator.choice(KEYS)}={generator.choice(VALUES)}" for _ in range(generator.randint(1, 6))]
-        body = "".join((generator.choice(SEPARATORS) if index else "") + token for index, token in enumerate(tokens))
+        count = generator.randint(1, 6)
+        tokens = [f"{generator.choice(KEYS)}={generator.choice(VALUES)}" for _ in range(count)]
+        separators = [""] + [generator.choice(SEPARATORS) for _ in tokens[1:]]
+        body = "".join(map(str.__add__, separators, tokens))
         samples.append((generator.choice(TYPES), generator.choice(["", "avc:  granted  { x } for "]) + body))
     fast_taken = 0
     for record_type, body in samples:
-        fast = grammar.parse_body_fast(record_type, body)
+        fast = fastpath.parse_body_fast(record_type, body)
         if fast is None:
             continue
         fast_taken += 1

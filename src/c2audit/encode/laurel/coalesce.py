@@ -29,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
 
-from c2audit.encode.laurel.grammar import (
+from c2audit.encode.laurel.grammar import parse_record
+from c2audit.encode.laurel.values import (
     ABSENT,
     CWD,
     EOE,
@@ -38,7 +39,6 @@ from c2audit.encode.laurel.grammar import (
     SYSCALL,
     LaurelParseError,
     ParsedRecord,
-    parse_record,
 )
 from c2audit.events import Event, Output
 from c2audit.records import Record
@@ -114,7 +114,8 @@ _Key = tuple[str | None, int, int]  # (node, timestamp, serial)
 def laurel_order(key: _Key) -> tuple[bool, bytes, int, int]:
     """Sort key of laurel's ``BTreeMap<(Option<node>, EventID)>``: no node first, then bytes."""
     node, timestamp, serial = key
-    return (node is not None, b"" if node is None else node.encode("utf-8", "surrogateescape"), timestamp, serial)
+    name = b"" if node is None else node.encode("utf-8", "surrogateescape")
+    return (node is not None, name, timestamp, serial)
 
 
 class LaurelGrouper:
@@ -181,7 +182,8 @@ class LaurelGrouper:
         elif key in self._done:
             self._reject_event(record, key, duplicate=True)
         else:
-            event = LaurelEvent(record.node, timestamp // 1000, timestamp % 1000, record.serial, [record], timestamp)
+            event = LaurelEvent(
+                record.node, timestamp // 1000, timestamp % 1000, record.serial, [record], timestamp)
             event.body[record_type] = parsed
             self._emit(key, event, ready)
         if len(self._inflight) > self.max_in_flight:
@@ -241,7 +243,10 @@ class LaurelGrouper:
 
     def _reject_event(self, record: Record, key: _Key, *, duplicate: bool) -> None:
         event_id = format_id(key[1], key[2])
-        reason = f"duplicate event id {event_id}" if duplicate else f"Event id {event_id} for EOE marker not found"
+        if duplicate:
+            reason = f"duplicate event id {event_id}"
+        else:
+            reason = f"Event id {event_id} for EOE marker not found"
         self._reject(LaurelParseError(reason, record.raw, record.filename, record.line))
 
 

@@ -28,15 +28,15 @@ import orjson
 
 from c2audit.encode import EncodeOptions
 from c2audit.encode.laurel.coalesce import SINGLE_TYPES, EventBody, LaurelEvent, add_record, is_multipart
-from c2audit.encode.laurel.grammar import (
+from c2audit.encode.laurel.grammar import parse_record
+from c2audit.encode.laurel.values import (
     EOE,
-    TYPE_NAMES,
     EXECVE,
     PROCTITLE,
     SYSCALL,
+    TYPE_NAMES,
     LaurelParseError,
     ParsedRecord,
-    parse_record,
     quote,
     type_name,
 )
@@ -68,7 +68,7 @@ class LaurelEncoder:
             name = TYPE_NAMES.get(record_type) or type_name(record_type)
             if type(entry) is list:
                 document[name] = [
-                    record.fields if type(record.fields) is dict else _object(record.fields) for record in entry
+                    fields if type(fields := record.fields) is dict else _object(fields) for record in entry
                 ]
             else:
                 document[name] = _single(entry)  # type: ignore[arg-type]
