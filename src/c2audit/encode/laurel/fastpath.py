@@ -35,6 +35,7 @@ from c2audit.encode.laurel.values import (
     TYPE_CLASSES,
     U64,
     ParsedRecord,
+    decimal,
     decode_hex,
     parse_key,
     quote,
@@ -183,10 +184,12 @@ _UNUSUAL = object()
 def _fast_value(kind: int, value: str) -> object:
     """The JSON value of a plain field's printable-ASCII value (:data:`_UNUSUAL`: ask the exact grammar)."""
     if kind == DEC:
-        if value.isdigit():
-            return int(value) if len(value) < 19 or int(value) <= I64_MAX else value
-        if value[:1] == "-" and value[1:].isdigit() and (len(value) < 20 or -int(value) <= I64_MAX):
-            return int(value)
+        negative = value[:1] == "-"
+        digits = value[1:] if negative else value
+        if digits.isdigit():
+            number = int(digits) if len(digits) < 19 else decimal(digits, I64_MAX)
+            if number is not None:
+                return -number if negative else number
         return _text(value)
     if kind == ENC or kind == INFO or kind == SUBJ:
         if value == "(null)" or value == "?":
@@ -222,7 +225,7 @@ def _fast_exe_argument(record: ParsedRecord, kind_info: tuple[int, int, int | No
         record.exe_args.append((kind_info[1], kind_info[2], raw))  # type: ignore[union-attr]
         return True
     digits = value[1:] if value[:1] == "-" else value
-    return digits.isdigit() and int(digits) <= I64_MAX
+    return digits.isdigit() and decimal(digits, I64_MAX) is not None
 
 
 def _fast_proctitle(record: ParsedRecord, value: str) -> str | None:

@@ -45,6 +45,7 @@ from c2audit.encode.laurel.values import (
     LaurelParseError,
     ParsedRecord,
     as_fields,
+    decimal,
     decode_hex,
     header_problem,
     laurel_type,
@@ -90,10 +91,10 @@ def _dec(text: str, pos: int) -> tuple[int, _Value] | None:
     if match is None or not _at_separator(text, match.end()):
         return None
     digits = match.group()
-    magnitude = int(digits.lstrip("-"))
-    if magnitude > I64_MAX:  # laurel's nom i64 overflows on i64::MIN too
+    magnitude = decimal(digits.lstrip("-"), I64_MAX)  # laurel's nom i64 overflows on i64::MIN too
+    if magnitude is None:
         return None
-    return match.end(), ("n", int(digits))
+    return match.end(), ("n", -magnitude if digits[0] == "-" else magnitude)
 
 
 def _unsigned(text: str, pos: int, run: re.Pattern[str], base: int, form: str) -> tuple[int, _Value] | None:

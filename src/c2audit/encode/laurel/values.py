@@ -61,6 +61,19 @@ U32_MAX = (1 << 32) - 1
 U64 = 1 << 64
 I64_MAX = (1 << 63) - 1
 
+def decimal(digits: str, limit: int) -> int | None:
+    """ASCII decimal digits as a number when it is at most ``limit`` (nom's checked parse), else ``None``.
+
+    Never converts a long digit string: Python refuses over 4300 digits, and
+    laurel only needs to know that such a number overflows.
+    """
+    significant = digits.lstrip("0")
+    if len(significant) > 20:
+        return None
+    number = int(significant or "0")
+    return number if number <= limit else None
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 
@@ -194,19 +207,18 @@ def parse_key(cls: int, text: str, pos: int) -> tuple[int, str, int, int | None,
     """
     if cls in (1, 2) and text.startswith("a", pos):
         digits = _DIGITS.match(text, pos + 1)
-        if digits and int(digits.group()) <= U16_MAX:
-            number = int(digits.group())
+        number = decimal(digits.group(), U16_MAX) if digits else None
+        if digits and number is not None:
             end = digits.end()
             if cls == 1:
                 return (SYS_ARG, "", number, None, end + 1) if text.startswith("=", end) else None
             if text.startswith("_len", end):
                 return (EXE_LEN, "", number, None, end + 5) if text.startswith("=", end + 4) else None
             fragment = _ARG_FRAGMENT.match(text, end)
-            if fragment and int(fragment.group(1)) <= U16_MAX:
+            piece = decimal(fragment.group(1), U16_MAX) if fragment else None
+            if fragment and piece is not None:
                 after = fragment.end()
-                if text.startswith("=", after):
-                    return (EXE_ARG, "", number, int(fragment.group(1)), after + 1)
-                return None
+                return (EXE_ARG, "", number, piece, after + 1) if text.startswith("=", after) else None
             return (EXE_ARG, "", number, None, end + 1) if text.startswith("=", end) else None
     match = _KEY.match(text, pos)
     if match is None or not text.startswith("=", match.end()):
