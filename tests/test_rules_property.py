@@ -18,9 +18,10 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from c2audit.machines import SYSCALL_TABLES
 from c2audit.rules import Environment, RuleData, RuleDataError, RuleError, compile_rules_text, decompile
 from c2audit.rules.fields import COMPARISON_TEXT, ERRNO_NUMBER, FSTYPE_NUMBER, MSGTYPE_NUMBER
-from c2audit.rules.syscalls import _TABLES
+from c2audit.tables import uapi
 
 ENV = Environment(machine="x86_64", is_dir=lambda path: path.endswith("d"))
 WORD = st.text(string.ascii_letters + string.digits + "_.-:", min_size=1, max_size=12).filter(
@@ -32,8 +33,8 @@ U32 = st.integers(0, 2**32 - 1)
 ORDERING = st.sampled_from(["=", "!=", "<", ">", "<=", ">="])
 EQUALITY = st.sampled_from(["=", "!="])
 SYSCALL_NAMES = {
-    "b64": sorted(_TABLES["c2audit.tables.x86_64_table"].number),
-    "b32": sorted(_TABLES["c2audit.tables.i386_table"].number),
+    "b64": sorted(SYSCALL_TABLES[uapi.MACH_86_64].number),
+    "b32": sorted(SYSCALL_TABLES[uapi.MACH_X86].number),
 }
 
 

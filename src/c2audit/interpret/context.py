@@ -15,19 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from c2audit.cnum import c_int, strtoul, strtoull
-from c2audit.tables import machinetab, uapi
-
-# audit_elf_to_machine: the AUDIT_ARCH_* each MACH_* stands for (lookup_table.c's elftab).
-_ELF_BY_MACHINE_NAME = {
-    "i386": uapi.AUDIT_ARCH_I386, "x86_64": uapi.AUDIT_ARCH_X86_64, "ppc64": uapi.AUDIT_ARCH_PPC64,
-    "ppc64le": uapi.AUDIT_ARCH_PPC64LE, "ppc": uapi.AUDIT_ARCH_PPC, "s390x": uapi.AUDIT_ARCH_S390X,
-    "s390": uapi.AUDIT_ARCH_S390, "arm": uapi.AUDIT_ARCH_ARM, "aarch64": uapi.AUDIT_ARCH_AARCH64,
-    "riscv32": uapi.AUDIT_ARCH_RISCV32, "riscv64": uapi.AUDIT_ARCH_RISCV64,
-}
-MACHINE_BY_ELF: dict[int, int] = {}
-for _key, _name in machinetab.ENTRIES:
-    if _name in _ELF_BY_MACHINE_NAME:
-        MACHINE_BY_ELF.setdefault(_ELF_BY_MACHINE_NAME[_name], int(_key))
+from c2audit.machines import MACHINE_OF_ELF
 
 UNSET = -1
 CONVERSION_ERROR = -2
@@ -38,7 +26,7 @@ def machine_of_arch(value: str) -> int:
     elf, erange = strtoul(value, 16)
     if erange:
         return CONVERSION_ERROR
-    return MACHINE_BY_ELF.get(elf & 0xFFFFFFFF, UNSET)
+    return MACHINE_OF_ELF.get(elf & 0xFFFFFFFF, UNSET)
 
 
 @dataclass(frozen=True, slots=True)

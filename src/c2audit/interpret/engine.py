@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from c2audit.machines import SYSCALL_TABLES
+
 from . import numeric as n
 from .context import RecordContext
-from .encoded import EscapeMode, apply_escape, print_escaped, print_escaped_file, print_proctitle, print_tty_data
+from .encoded import (
+    EscapeMode,
+    apply_escape,
+    print_escaped,
+    print_escaped_file,
+    print_proctitle,
+    print_tty_data,
+)
 from .names import Lookups, SystemLookups, print_gid, print_uid
 from .sockaddr import print_sockaddr
-from .syscall_args import SYSCALLS, print_arch, print_arg, print_protocol, print_syscall, print_uring_op
+from .syscall_args import print_arch, print_arg, print_protocol, print_syscall, print_uring_op
 from .types import FieldType, field_type
 
 T = FieldType
@@ -141,8 +150,8 @@ class Interpreter:
 
 # socketcall/ipc name their sub-call from a0, so their text varies per record.
 _MULTIPLEXERS: dict[int, frozenset[int]] = {
-    machine: frozenset(number for number, sys in table.items() if sys in ("socketcall", "ipc"))
-    for machine, table in SYSCALLS.items()
+    machine: frozenset(number for number, sys in table.name.items() if sys in ("socketcall", "ipc"))
+    for machine, table in SYSCALL_TABLES.items()
 }
 
 

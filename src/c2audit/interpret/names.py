@@ -20,11 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from c2audit.cnum import c_int, strtoul
-from c2audit.tables import machinetab
-
-_MACHINE_BY_NAME: dict[str, int] = {}
-for _key, _name in machinetab.ENTRIES:
-    _MACHINE_BY_NAME.setdefault(_name, int(_key))
+from c2audit.machines import MACHINE_BY_NAME
 
 
 class Lookups(Protocol):
@@ -48,7 +44,7 @@ class StaticLookups:
         users: Mapping[int, str] | None = None,
         groups: Mapping[int, str] | None = None,
         protocols: Mapping[int, str] | None = None,
-        host_machine: int = _MACHINE_BY_NAME["x86_64"],
+        host_machine: int = MACHINE_BY_NAME["x86_64"],
     ) -> None:
         self._users = dict(users or {})
         self._groups = dict(groups or {})
@@ -123,7 +119,7 @@ class SystemLookups:
     def host_machine(self) -> int:
         """``audit_detect_machine``: the MACH_* of ``uname -m``, -1 when unknown."""
         if self._host_machine is None:
-            self._host_machine = _MACHINE_BY_NAME.get(os.uname().machine, -1)
+            self._host_machine = MACHINE_BY_NAME.get(os.uname().machine.lower(), -1)
         return self._host_machine
 
     def flush(self) -> None:

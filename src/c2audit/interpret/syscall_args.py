@@ -12,48 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from types import ModuleType
 
 from c2audit.cnum import c_int, c_uint, strtoul
-from c2audit.tables import (
-    aarch64_table,
-    arm_table,
-    i386_table,
-    machinetab,
-    ppc_table,
-    riscv32_table,
-    riscv64_table,
-    s390_table,
-    s390x_table,
-    uapi,
-    uringop_table,
-    x86_64_table,
-)
+from c2audit.machines import MACHINE_NAME, MACHINE_OF_ELF, syscall_name
+from c2audit.tables import uapi
 
 from . import numeric as n
-from .context import MACHINE_BY_ELF, RecordContext
+from .context import RecordContext
 from .names import Lookups, print_gid, print_uid
 
 ArgPrinter = Callable[[str, RecordContext, Lookups], str]
 
-_TABLE_BY_MACHINE: dict[int, ModuleType] = {
-    uapi.MACH_X86: i386_table, uapi.MACH_86_64: x86_64_table, uapi.MACH_PPC64: ppc_table,
-    uapi.MACH_PPC64LE: ppc_table, uapi.MACH_PPC: ppc_table, uapi.MACH_S390X: s390x_table,
-    uapi.MACH_S390: s390_table, uapi.MACH_ARM: arm_table, uapi.MACH_AARCH64: aarch64_table,
-    uapi.MACH_RISCV32: riscv32_table, uapi.MACH_RISCV64: riscv64_table,
-    uapi.MACH_IO_URING: uringop_table,
-}
-SYSCALLS: dict[int, dict[int, str]] = {
-    machine: n.names_by_value(table.ENTRIES) for machine, table in _TABLE_BY_MACHINE.items()
-}
-MACHINE_NAMES = n.names_by_value(machinetab.ENTRIES)
 _PPC = frozenset((uapi.MACH_PPC, uapi.MACH_PPC64))
-
-
-def syscall_name(machine: int, number: int) -> str | None:
-    """``audit_syscall_to_name``."""
-    table = SYSCALLS.get(machine)
-    return None if table is None else table.get(number)
 
 
 def print_arch(value: str, machine: int) -> str:
@@ -62,10 +32,10 @@ def print_arch(value: str, machine: int) -> str:
         elf, erange = strtoul(value, 16)
         if erange:
             return f"conversion error({value}) "
-        machine = MACHINE_BY_ELF.get(c_uint(elf), -1)
+        machine = MACHINE_OF_ELF.get(c_uint(elf), -1)
     if machine < 0:
         return f"unknown-elf-type({value})"
-    name = MACHINE_NAMES.get(machine)
+    name = MACHINE_NAME.get(machine)
     return name if name is not None else f"unknown-machine-type({machine})"
 
 

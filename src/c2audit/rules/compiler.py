@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from c2audit import machines
 from c2audit.rules import fields as F
 from c2audit.rules import syscalls
 from c2audit.rules.errors import FieldError, Origin, RuleError, RuleWarning, SyscallError
@@ -231,7 +232,7 @@ class _RuleBuilder:
             raise SyscallError("syscall-on-list", refusal)
         arch_unknown = self.elf == 0
         if arch_unknown:
-            self.elf = syscalls.ELF_OF_MACHINE[syscalls.machine_of(self.environment.machine)]
+            self.elf = machines.ELF_OF_MACHINE[syscalls.machine_of(self.environment.machine)]
         for name in part.names or ("",):
             number = self._syscall_number(name)
             if number is None:
@@ -254,8 +255,8 @@ class _RuleBuilder:
 
     def _warn_biarch_mismatch(self, part: SyscallPart) -> None:
         """auditctl's check_rule_mismatch: the same names on the 32-bit ABI hit other syscalls."""
-        machine = syscalls.MACHINE_OF_ELF[self.elf]
-        other = syscalls.ELF_OF_MACHINE[syscalls.THIRTY_TWO_BIT_OF.get(machine, machine)]
+        machine = machines.MACHINE_OF_ELF[self.elf]
+        other = machines.ELF_OF_MACHINE[machines.THIRTY_TWO_BIT_OF.get(machine, machine)]
         other_mask = [0] * MASK_WORDS
         for name in part.names:
             number = None if name == "all" else syscalls.syscall_number(name, other)

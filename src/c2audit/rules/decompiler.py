@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from c2audit import machines
 from c2audit.rules import fields as F
 from c2audit.rules import syscalls
 from c2audit.rules.ruledata import MASK_WORDS, RuleData, RuleField
@@ -98,9 +99,9 @@ class _Printer:
     def _arch(self, item: RuleField) -> str:
         self.elf = item.value
         symbol = _operator(item)
-        if item.value not in syscalls.MACHINE_OF_ELF:
+        if item.value not in machines.MACHINE_OF_ELF:
             return f" -F arch{symbol}0x{item.value:X}"
-        return f" -F arch{symbol}{'b64' if item.value & syscalls.ARCH_64BIT else 'b32'}"
+        return f" -F arch{symbol}{'b64' if item.value & machines.ARCH_64BIT else 'b32'}"
 
     def _syscalls(self) -> str:
         rule = self.rule
@@ -109,12 +110,12 @@ class _Printer:
             return ""
         if all(word == 0xFFFFFFFF for word in rule.mask[: MASK_WORDS - 1]):
             return " -S all"
-        elf = self.elf or syscalls.ELF_OF_MACHINE[self.host]
+        elf = self.elf or machines.ELF_OF_MACHINE[self.host]
         names = []
         for number in range(MASK_WORDS * 32):
             if rule.mask[number // 32] >> (number % 32) & 1:
                 if filter_list == uapi.AUDIT_FILTER_URING_EXIT:
-                    name = syscalls.URING_OPS.name.get(number)
+                    name = machines.URING_OPS.name.get(number)
                 else:
                     name = syscalls.syscall_name(number, elf)
                 names.append(name or str(number))

@@ -1,111 +1,29 @@
-"""Machines, arches and syscall numbers, as auditctl resolves them.
+"""Arches and syscall numbers of a rule, as auditctl resolves them.
 
 A rule's ``arch`` is an ``AUDIT_ARCH_*`` value (the ELF machine and its 64-bit
 and little-endian bits).  auditctl knows a fixed set of machines (libaudit's
-``elftab``); ``b64``/``b32`` mean "this machine, 64 or 32 bit", so ``b32`` on
-x86_64 is i386, on ppc64 ppc, on s390x s390, on aarch64 arm (and, an extension
-of ours, on riscv64 riscv32).  Syscall names resolve through the table of the
-rule's machine; a name that table lacks is an error naming the arch.  The
-``io_uring`` list takes io_uring operations instead of syscalls.
-
-Name lookups are case-insensitive like libaudit's generated tables; when a
-number has several names the first in header order is the one printed.
+``elftab``, :mod:`c2audit.machines`); ``b64``/``b32`` mean "this machine, 64 or
+32 bit", so ``b32`` on x86_64 is i386, on ppc64 ppc, on s390x s390, on aarch64
+arm (and, an extension of ours, on riscv64 riscv32).  Syscall names resolve
+through the table of the rule's machine; a name that table lacks is an error
+naming the arch.  The ``io_uring`` list takes io_uring operations instead of
+syscalls.
 """
 from __future__ import annotations
 
-from types import ModuleType
-
+from c2audit import machines
 from c2audit.cnum import scan, strtol, strtoul
+from c2audit.machines import ELF_OF_MACHINE, MACHINE_BY_NAME, MACHINE_NAME, MACHINE_OF_ELF, THIRTY_TWO_BIT_OF
 from c2audit.rules.errors import FieldError
-from c2audit.tables import (
-    aarch64_table,
-    arm_table,
-    i386_table,
-    machinetab,
-    ppc_table,
-    riscv32_table,
-    riscv64_table,
-    s390_table,
-    s390x_table,
-    uapi,
-    uringop_table,
-    x86_64_table,
-)
+from c2audit.rules.ruledata import MASK_WORDS
 
-BITMASK_WORDS = uapi.AUDIT_BITMASK_SIZE
-MAX_SYSCALL = BITMASK_WORDS * 32  # numbers at or past this do not fit the mask
-ARCH_64BIT = uapi.__AUDIT_ARCH_64BIT
+MAX_SYSCALL = MASK_WORDS * 32  # numbers at or past this do not fit the mask
 
-MACHINE_BY_NAME: dict[str, int] = {}
-for _number, _name in machinetab.ENTRIES:
-    MACHINE_BY_NAME.setdefault(_name.lower(), int(_number))
-MACHINE_NAME: dict[int, str] = {}
-for _number, _name in machinetab.ENTRIES:
-    MACHINE_NAME.setdefault(int(_number), _name)
-
-# libaudit's elftab: the machines auditctl can write rules for, in its order.
-ELF_OF_MACHINE: dict[int, int] = {
-    uapi.MACH_X86: uapi.AUDIT_ARCH_I386,
-    uapi.MACH_86_64: uapi.AUDIT_ARCH_X86_64,
-    uapi.MACH_PPC64: uapi.AUDIT_ARCH_PPC64,
-    uapi.MACH_PPC64LE: uapi.AUDIT_ARCH_PPC64LE,
-    uapi.MACH_PPC: uapi.AUDIT_ARCH_PPC,
-    uapi.MACH_S390X: uapi.AUDIT_ARCH_S390X,
-    uapi.MACH_S390: uapi.AUDIT_ARCH_S390,
-    uapi.MACH_ARM: uapi.AUDIT_ARCH_ARM,
-    uapi.MACH_AARCH64: uapi.AUDIT_ARCH_AARCH64,
-    uapi.MACH_RISCV32: uapi.AUDIT_ARCH_RISCV32,
-    uapi.MACH_RISCV64: uapi.AUDIT_ARCH_RISCV64,
-}
-MACHINE_OF_ELF: dict[int, int] = {elf: machine for machine, elf in reversed(ELF_OF_MACHINE.items())}
-
-# the 32-bit machine that b32 means on a 64-bit one
-THIRTY_TWO_BIT_OF: dict[int, int] = {
-    uapi.MACH_86_64: uapi.MACH_X86,
-    uapi.MACH_PPC64: uapi.MACH_PPC,
-    uapi.MACH_S390X: uapi.MACH_S390,
-    uapi.MACH_AARCH64: uapi.MACH_ARM,
-    uapi.MACH_RISCV64: uapi.MACH_RISCV32,
-}
-SIXTY_FOUR_BIT = frozenset({uapi.MACH_86_64, uapi.MACH_PPC64, uapi.MACH_PPC64LE, uapi.MACH_S390X,
-                            uapi.MACH_AARCH64, uapi.MACH_RISCV64})
-THIRTY_TWO_BIT = frozenset({uapi.MACH_X86, uapi.MACH_PPC, uapi.MACH_S390, uapi.MACH_ARM, uapi.MACH_RISCV32})
-
-_TABLE_OF_MACHINE: dict[int, ModuleType] = {
-    uapi.MACH_X86: i386_table,
-    uapi.MACH_86_64: x86_64_table,
-    uapi.MACH_PPC64: ppc_table,
-    uapi.MACH_PPC64LE: ppc_table,
-    uapi.MACH_PPC: ppc_table,
-    uapi.MACH_S390X: s390x_table,
-    uapi.MACH_S390: s390_table,
-    uapi.MACH_ARM: arm_table,
-    uapi.MACH_AARCH64: aarch64_table,
-    uapi.MACH_RISCV32: riscv32_table,
-    uapi.MACH_RISCV64: riscv64_table,
-}
-
-
-class NameTable:
-    """A header's (number, name) pairs as case-insensitive name -> number and number -> first name."""
-
-    def __init__(self, entries: tuple[tuple[int | str, str], ...]) -> None:
-        self.number: dict[str, int] = {}
-        self.name: dict[int, str] = {}
-        for number, name in entries:
-            self.number.setdefault(name.lower(), int(number))
-            self.name.setdefault(int(number), name)
-
-
-_TABLES: dict[str, NameTable] = {
-    module.__name__: NameTable(module.ENTRIES) for module in set(_TABLE_OF_MACHINE.values())
-}
-URING_OPS = NameTable(uringop_table.ENTRIES)
-
-
-def _syscall_table(elf: int) -> NameTable | None:
-    module = _TABLE_OF_MACHINE.get(MACHINE_OF_ELF.get(elf, -1))
-    return _TABLES[module.__name__] if module else None
+# lint.py and the ctl kernel tests still reach the machine tables through this module
+__all__ = [
+    "ELF_OF_MACHINE", "MACHINE_NAME", "MACHINE_OF_ELF", "MAX_SYSCALL", "THIRTY_TWO_BIT_OF", "arch_name",
+    "machine_of", "resolve_arch", "syscall_name", "syscall_number", "uring_op_number",
+]
 
 
 def machine_of(uname_machine: str) -> int:
@@ -126,12 +44,8 @@ def resolve_arch(value: str, host_machine: int) -> int:
     """The AUDIT_ARCH_* an ``arch=`` value names: ``b64``, ``b32``, a machine name or an ELF number."""
     lowered = value.lower()
     if lowered in ("b64", "b32"):
-        machine = host_machine
-        if lowered == "b32":
-            machine = THIRTY_TWO_BIT_OF.get(machine, machine)
-            if machine not in THIRTY_TWO_BIT:
-                raise _arch_error(value, "requested bit level not supported by machine")
-        elif machine not in SIXTY_FOUR_BIT:
+        machine = machines.machine_of_bits(host_machine, int(lowered[1:]))
+        if machine is None:
             raise _arch_error(value, "requested bit level not supported by machine")
         return ELF_OF_MACHINE[machine]
     if value[:1].isdigit():
@@ -162,8 +76,8 @@ def _hex_prefix(value: str) -> int | None:
 
 def syscall_number(name: str, elf: int) -> int | None:
     """The number of syscall ``name`` (or a number written as such) on ``elf``, None if unknown."""
-    table = _syscall_table(elf)
-    number = table.number.get(name.lower()) if table else None
+    machine = MACHINE_OF_ELF.get(elf)
+    number = None if machine is None else machines.syscall_number(machine, name)
     if number is None and name[:1].isdigit():
         number, _ = strtol(name)
     return number
@@ -171,12 +85,13 @@ def syscall_number(name: str, elf: int) -> int | None:
 
 def syscall_name(number: int, elf: int) -> str | None:
     """The name of syscall ``number`` on ``elf``, None when the table has none."""
-    table = _syscall_table(elf)
-    return table.name.get(number) if table else None
+    machine = MACHINE_OF_ELF.get(elf)
+    return None if machine is None else machines.syscall_name(machine, number)
 
 
 def uring_op_number(name: str) -> int | None:
-    number = URING_OPS.number.get(name.lower())
+    """The number of io_uring operation ``name`` (or a number written as such), None if unknown."""
+    number = machines.URING_OPS.number.get(name.lower())
     if number is None and name[:1].isdigit():
         number, _ = strtol(name)
     return number
