@@ -45,6 +45,7 @@ _TOKEN = r"""[A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?=(?:"[!#-~]*"|'[ -&(-~]*'|[!#-
 _PLAIN_BODY = re.compile(rf"(?:{_TOKEN}(?:[ \x1d]+{_TOKEN})*)?")
 _PLAIN_TOKEN = re.compile(_TOKEN)
 _UNKNOWN_KEY = (-1, 0, None)
+_CACHE_SIZE = 1 << 16  # entries per cache; both are filled from the input, so both are bounded
 # per type class: key -> (kind, N, M), or None for a key laurel rejects
 _KINDS: list[dict[str, tuple[int, int, int | None] | None]] = [{} for _ in range(6)]
 
@@ -52,7 +53,10 @@ _KINDS: list[dict[str, tuple[int, int, int | None] | None]] = [{} for _ in range
 def _fast_kind(cls: int, key: str) -> tuple[int, int, int | None] | None:
     parsed = parse_key(cls, key + "=", 0)
     kind = None if parsed is None or parsed[4] != len(key) + 1 else (parsed[0], parsed[2], parsed[3])
-    _KINDS[cls][key] = kind
+    kinds = _KINDS[cls]
+    if len(kinds) >= _CACHE_SIZE:  # keys come from the input: bounded like the token cache
+        kinds.clear()
+    kinds[key] = kind
     return kind
 
 
@@ -78,7 +82,6 @@ def _tokens(body: str) -> list[str] | None:
     return body.split(" ") if "  " not in body else body.split()
 
 
-_CACHE_SIZE = 1 << 16
 # per type class: token "key=value" -> (key, JSON value), for plain fields and SYSCALL arguments
 # (key ""); values repeat a lot (uid=0, success=yes, arch=c000003e), so most tokens of a record
 # are typed by one C-level pass of lookups
