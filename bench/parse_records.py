@@ -87,7 +87,8 @@ def plain_pass(path: Path) -> None:
                     orjson.dumps({"records": records})
                 key, records = match.group(3, 4, 5), []
             body = line[match.end() + 1:].split(" ")
-            records.append({"type": match.group(2), "fields": dict(t.split("=", 1) for t in body if "=" in t)})
+            fields = dict(token.split("=", 1) for token in body if "=" in token)
+            records.append({"type": match.group(2), "fields": fields})
 
 
 def stage(path: Path, upto: str) -> None:
@@ -125,7 +126,8 @@ def command_cpu(argv: list[str], repeat: int, stdin: Path | None = None) -> floa
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(stdin or "/dev/null", "rb") as source:
-            subprocess.run(argv, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            subprocess.run(argv, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=False)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         best = min(best, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return best

@@ -19,7 +19,8 @@ from c2audit.tables import uapi
 MAX_SERIAL = SERIAL_MODULUS - 1
 
 
-def record(serial: int, kind: str = "SYSCALL", sec: int = 1000, milli: int = 0, node: str | None = None) -> Record:
+def record(serial: int, kind: str = "SYSCALL", sec: int = 1000, milli: int = 0,
+           node: str | None = None) -> Record:
     prefix = f"node={node} " if node else ""
     return parse_line(f"{prefix}type={kind} msg=audit({sec}.{milli:03d}:{serial}): x=1")
 
@@ -73,7 +74,8 @@ def test_serial_order_across_rollover():
     for serial in pushed:
         assert reassembler.push(record(serial)) == []
     delivered = [item.serial for item in reassembler.flush() if isinstance(item, Event)]
-    assert delivered == [MAX_SERIAL - 5, MAX_SERIAL - 4, MAX_SERIAL - 3, MAX_SERIAL - 2, MAX_SERIAL, 0, 1, 2, 3, 4]
+    assert delivered == [MAX_SERIAL - 5, MAX_SERIAL - 4, MAX_SERIAL - 3, MAX_SERIAL - 2, MAX_SERIAL,
+                         0, 1, 2, 3, 4]
 
 
 def test_unordered_sequences_lose_nothing():
@@ -288,5 +290,6 @@ def test_keep_eoe_keeps_the_eoe_auparse_drops():
              "type=EOE msg=audit(100.000:1):", "type=USER msg=audit(100.000:2): x=1",
              "type=EOE msg=audit(100.000:1):")  # a second EOE for an event already delivered
     assert auparse_shape(numbered(*lines)) == [[1, 2], [4]]
-    kept = [[r.line for r in event.records] for event in group(numbered(*lines), AuparseGrouper(keep_eoe=True))]
+    keeping = AuparseGrouper(keep_eoe=True)
+    kept = [[r.line for r in event.records] for event in group(numbered(*lines), keeping)]
     assert kept == [[1, 2, 3], [4], [5]]

@@ -21,7 +21,8 @@ from c2audit.reader import CollectingErrorSink, read_records
 COMMAND = [sys.executable, "-m", "c2audit", "parse"]
 
 
-def run(argv: list[str], capsysbinary, stdin: bytes | None = None, monkeypatch=None) -> tuple[int, bytes, str]:
+def run(argv: list[str], capsysbinary, stdin: bytes | None = None,
+        monkeypatch=None) -> tuple[int, bytes, str]:
     if stdin is not None:
         monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin)))
     code = parse.main(argv)
@@ -66,7 +67,8 @@ def test_json_documents_carry_every_field_as_auparse_splits_it(corpus, capsysbin
             assert entry["type"] == record.type_text and entry["file"] == str(log)
             assert [tuple(field) for field in entry["fields"]] == record.data_fields
             assert entry.get("enriched") == record.enriched
-            assert (document["node"], document["sec"], document["milli"], document["serial"]) == record.event_key
+            stamp = (document["node"], document["sec"], document["milli"], document["serial"])
+            assert stamp == record.event_key
             seen += 1
     assert seen == len(records) == 5
     assert any(document["node"] == "praorem001" for document in documents)

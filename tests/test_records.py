@@ -158,7 +158,8 @@ def test_plain_kernel_record():
 
 def test_user_space_record_nested_msg_becomes_fields():
     line = ("type=USER_ACCT msg=audit(1642723741.072:375): pid=10125 uid=0 auid=4294967295 ses=4294967295 "
-            "msg='op=PAM:accounting acct=\"root\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'")
+            "msg='op=PAM:accounting acct=\"root\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron "
+            "res=success'")
     assert fields_of(line) == [
         ("type", "USER_ACCT"), ("pid", "10125"), ("uid", "0"), ("auid", "4294967295"), ("ses", "4294967295"),
         ("op", "PAM:accounting"), ("acct", '"root"'), ("exe", '"/usr/sbin/cron"'), ("hostname", "?"),
@@ -204,7 +205,8 @@ def test_overlong_avc_permission_list_stops_the_split():
 
 def test_auparse_quirks_on_one_line():
     line = ('type=SYSCALL msg=audit(100.000:1): key="a" key=(null) key=6162016364 reason="memory violation" '
-            "a=b=c =x y= (sauid=81, t=x), u=(none) v=(none), w=abc): z=q' msg=abc msg='zz m=1' k2=(null) last")
+            "a=b=c =x y= (sauid=81, t=x), u=(none) v=(none), w=abc): z=q' msg=abc msg='zz m=1' "
+            "k2=(null) last")
     assert fields_of(line) == [
         ("type", "SYSCALL"), ("key", '"a"'), ("key", "(null)"), ("key", '"ab"'), ("key", '"cd"'),
         ("reason", '"memory'), ("a", "b=c"), ("", "x"), ("sauid", "81"), ("t", "x"), ("u", "(none)"),

@@ -29,7 +29,8 @@ DUMP = Path(__file__).parent / "fixtures" / "records" / "auparse_dump.py"
 
 # (log, line): lines auparse turns into events that c2audit refuses, with the reason
 AUPARSE_ONLY = {
-    ("laurel__fork-sleep-exec.txt", 10): "comment line '#   execve(\"/bin/true\", …)' read as an event at second 0",
+    ("laurel__fork-sleep-exec.txt", 10):
+        "comment line '#   execve(\"/bin/true\", …)' read as an event at second 0",
 }
 
 
@@ -43,7 +44,7 @@ def reference_missing() -> str | None:
 
 
 def auparse_events(paths: list[Path]) -> dict[str, list[list]]:
-    """What libauparse makes of each log: ``[sec, milli, serial, node, [[line, type, fields]…]]`` per event."""
+    """What libauparse makes of each log: per event ``[sec, milli, serial, node, records]``."""
     result = subprocess.run([REFERENCE_PYTHON, str(DUMP), *map(str, paths)],
                             capture_output=True, text=True, check=True)
     events: dict[str, list[list]] = {}

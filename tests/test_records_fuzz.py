@@ -7,6 +7,7 @@ auparse's token walk where it takes a line.
 from __future__ import annotations
 
 import io
+import os
 from functools import lru_cache
 
 from conftest import CORPUS
@@ -17,7 +18,9 @@ from c2audit.events import AuparseGrouper, Event, EventsLost, Reassembler, group
 from c2audit.reader import CollectingErrorSink, parse_lines, read_events
 from c2audit.records import Record, RecordError, _split_tokens, parse_line, parse_netlink
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# FUZZ_EXAMPLES=5000 for a longer hunt than CI's
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 SPECIAL = " =(){}'\":,\x1d\x01\\\t\r\x00é\udcff0123456789ABCDEFabcdef"
 
 

@@ -107,7 +107,8 @@ def iter_lines(stream: BinaryIO, filename: str, on_error: ErrorSink) -> Iterator
         for text in lines:
             number += 1
             if len(text) > MAX_LINE:
-                on_error(RecordError(f"line longer than {MAX_LINE} bytes, dropped", text[:200], filename, number))
+                on_error(RecordError(f"line longer than {MAX_LINE} bytes, dropped", text[:200], filename,
+                                     number))
                 continue
             yield number, text
         rest, skipping = _hold(rest_next, False, number + 1, filename, on_error)
@@ -252,7 +253,10 @@ def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
 
 
 def _open_when_present(
-    path: str | os.PathLike[str], sleep: Callable[[float], None], poll_interval: float, stop: Callable[[], bool]
+    path: str | os.PathLike[str],
+    sleep: Callable[[float], None],
+    poll_interval: float,
+    stop: Callable[[], bool],
 ) -> BinaryIO | None:
     while not stop():
         try:
