@@ -309,7 +309,7 @@ def _split_body(
     if not body:
         return fields
     if record_type in _AVC_TYPES:
-        body = _avc_head(body, record_type, fields)
+        body = _avc_head(body, fields)
         if body is None:
             return None
     if "msg=" in body:
@@ -343,7 +343,7 @@ def _split_body(
     return fields
 
 
-def _avc_head(body: str, record_type: int, fields: list[tuple[str, str | None]]) -> str | None:
+def _avc_head(body: str, fields: list[tuple[str, str | None]]) -> str | None:
     """Settle the words auparse names by position at the start of an AVC body; the rest is plain.
 
     The kernel's ``avc:  denied  { perms } for`` gives ``seresult`` and
@@ -351,7 +351,7 @@ def _avc_head(body: str, record_type: int, fields: list[tuple[str, str | None]])
     ``seresult``.  Anything else a word could still mean goes to the walk.
     """
     if body.startswith("avc:"):
-        return _kernel_avc_prefix(body, record_type, fields)
+        return _kernel_avc_prefix(body, fields)
     # Past two fields no position matters; a nested msg=' among them might add none.
     first, _, rest = body.partition(" ")
     if "=" not in first:
@@ -380,7 +380,7 @@ def _clean(value: str) -> str:
     return _strip_trailing(value) if value[-1] in _TRAILING else value
 
 
-def _kernel_avc_prefix(body: str, record_type: int, fields: list[tuple[str, str | None]]) -> str | None:
+def _kernel_avc_prefix(body: str, fields: list[tuple[str, str | None]]) -> str | None:
     """Take ``avc:  denied  { perms } for `` off a kernel AVC body into ``seresult``/``seperms``."""
     match = _KERNEL_AVC.match(body)
     if match is None:
