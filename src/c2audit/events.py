@@ -18,7 +18,8 @@ there are two groupers with one interface (:class:`Grouper`):
     single-record type (:func:`is_last_record_auparse_3_0`), or when a record
     arrives whose second is ``eoe_timeout`` (2) past the event's, or at the end
     of input.  Events come out in timestamp order: the earliest pending event,
-    once it is complete.  A lone ``EOE`` is dropped; losses are not reported.
+    once it is complete.  An ``EOE`` after its event completed is dropped
+    (unless ``keep_eoe``); losses are not reported.
     ``c2audit.auparse`` and ``c2audit parse`` use it, so their events match the
     C library's (``tests/test_events_auparse.py`` compares them).
 
