@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from c2audit import netlink
 from c2audit.netlink import (
     NLM_F_ACK, NLM_F_CAPPED, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR,
-    AuditFeatures, AuditStatus, Message, NetlinkError, Transaction,
+    AuditFeatures, AuditRuleData, AuditStatus, Message, NetlinkError, Transaction,
 )
 from c2audit.tables import uapi
 
@@ -193,6 +193,25 @@ def test_reversible_changes_pass(payload):
 def test_enabled_2_without_its_mask_bit_changes_nothing():
     payload = netlink.encode(AuditStatus(mask=uapi.AUDIT_STATUS_BACKLOG_LIMIT, enabled=2, failure=2, backlog_limit=9))
     assert netlink.irreversible_change(uapi.AUDIT_SET, payload) is None
+
+
+def test_rule_data_arrays_and_buf_decode_from_the_kernels_listing():
+    listed = only("list_rules_1").payload
+    rule = netlink.decode(AuditRuleData, listed)
+    assert netlink.sizeof(AuditRuleData) == 1040
+    assert (rule.flags, rule.action, rule.field_count) == (uapi.AUDIT_FILTER_EXIT, uapi.AUDIT_ALWAYS, 2)
+    assert rule.fields[:2] == (uapi.AUDIT_ARCH, uapi.AUDIT_FILTERKEY) and not any(rule.fields[2:])
+    assert rule.values[:2] == (uapi.AUDIT_ARCH_X86_64, 15) and rule.fieldflags[:2] == (uapi.AUDIT_EQUAL,) * 2
+    assert len(rule.mask) == uapi.AUDIT_BITMASK_SIZE
+    assert rule.buf[:rule.buflen] == b"c2audit-fixture"  # the rest is the listing's padding
+    assert netlink.encode(rule) == listed
+    sent = datagram("rule_sent")
+    assert netlink.encode(netlink.decode(AuditRuleData, sent)) == sent
+
+
+def test_a_struct_shorter_than_its_arrays_is_a_typed_error():
+    with pytest.raises(NetlinkError):
+        netlink.decode(AuditRuleData, datagram("rule_sent")[:1039])
 
 
 @given(st.binary(max_size=200))

@@ -3,9 +3,11 @@
 Everything the kernel and an audit daemon say to each other over
 ``NETLINK_AUDIT`` is a netlink message: a 16-byte ``nlmsghdr`` then a payload.
 The payload structs (``audit_status``, ``audit_features``, ``audit_sig_info``,
-``nlmsgerr``) are declared once below as frozen dataclasses whose fields carry
-their C format and a comment (go-libaudit comments every ``AuditStatus`` field;
-pyroute2 declares messages as field tables); ``encode``/``decode`` serve them all.
+``audit_rule_data``, ``nlmsgerr``) are declared once below as frozen dataclasses
+whose fields carry their C format and a comment (go-libaudit comments every
+``AuditStatus`` field; pyroute2 declares messages as field tables);
+``encode``/``decode`` serve them all: scalars, fixed arrays (a tuple) and a
+trailing variable-length ``char buf[]`` (the bytes after the fixed part).
 
 Two kernel quirks shape the parser:
 
@@ -92,6 +94,16 @@ def _newer_u32(doc: str) -> Any:
     return field(default=None, metadata={"fmt": "I", "doc": doc, "optional": True})
 
 
+def _u32_array(count: int, doc: str) -> Any:
+    """``__u32 name[count]``: a tuple of exactly ``count`` numbers."""
+    return field(default=(0,) * count, metadata={"fmt": f"{count}I", "count": count, "doc": doc})
+
+
+def _tail(doc: str) -> Any:
+    """A trailing ``char name[]``: every byte after the fixed part (its length field says how many count)."""
+    return field(default=b"", metadata={"tail": True, "doc": doc})
+
+
 @dataclass(frozen=True, slots=True)
 class NlMsgHdr:
     """struct nlmsghdr."""
@@ -140,6 +152,22 @@ class SignalInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditRuleData:
+    """struct audit_rule_data: a rule as AUDIT_ADD_RULE/AUDIT_DEL_RULE send it and AUDIT_LIST_RULES lists it."""
+
+    flags: int = _u32("AUDIT_FILTER_* list, | AUDIT_FILTER_PREPEND for -A")
+    action: int = _u32("AUDIT_NEVER, AUDIT_POSSIBLE or AUDIT_ALWAYS")
+    field_count: int = _u32("how many of fields/values/fieldflags are used")
+    mask: tuple[int, ...] = _u32_array(
+        uapi.AUDIT_BITMASK_SIZE, "syscall (or io_uring op) bitmap; top AUDIT_SYSCALL_CLASSES bits: classes")
+    fields: tuple[int, ...] = _u32_array(uapi.AUDIT_MAX_FIELDS, "AUDIT_* field numbers")
+    values: tuple[int, ...] = _u32_array(uapi.AUDIT_MAX_FIELDS, "the values, or the byte length of a string")
+    fieldflags: tuple[int, ...] = _u32_array(uapi.AUDIT_MAX_FIELDS, "AUDIT_* operators")
+    buflen: int = _u32("total length of the strings in buf")
+    buf: bytes = _tail("the string fields' bytes, in field order, no NULs (a listing pads it to 4 bytes)")
+
+
+@dataclass(frozen=True, slots=True)
 class NlMsgErr:
     """struct nlmsgerr: an error, or an ACK (error 0), or a value (AUDIT_SET lost/wait resets)."""
 
@@ -150,37 +178,80 @@ class NlMsgErr:
 T = TypeVar("T")
 
 
+class _Layout(NamedTuple):
+    packed: struct.Struct  # the fixed fields, arrays flattened
+    names: tuple[str, ...]  # the fixed fields in order
+    counts: tuple[int, ...]  # per fixed field: its array length, 0 for a scalar
+    required: int  # how many leading fixed fields are not optional (the optional ones are u32s)
+    required_size: int  # their size in bytes
+    tail: str | None  # the trailing variable-length field, if any
+
+
 @cache
-def _layout(cls: type) -> tuple[struct.Struct, tuple[str, ...], int]:
-    """The packed format of a struct's leading fixed fields, and how many are required."""
+def _layout(cls: type) -> _Layout:
+    """How a struct dataclass's fields map to bytes."""
     packed = [f for f in fields(cls) if "fmt" in f.metadata]
-    required = sum(1 for f in packed if not f.metadata.get("optional"))
-    return struct.Struct("=" + "".join(f.metadata["fmt"] for f in packed)), tuple(f.name for f in packed), required
+    required = [f.metadata["fmt"] for f in packed if not f.metadata.get("optional")]
+    tail = next((f.name for f in fields(cls) if f.metadata.get("tail")), None)
+    return _Layout(struct.Struct("=" + "".join(f.metadata["fmt"] for f in packed)), tuple(f.name for f in packed),
+                   tuple(f.metadata.get("count", 0) for f in packed), len(required),
+                   struct.calcsize("=" + "".join(required)), tail)
+
+
+def sizeof(cls: type) -> int:
+    """``sizeof`` the C struct: its fixed fields, without a trailing ``char buf[]``."""
+    return _layout(cls).packed.size
 
 
 def encode(value: Any) -> bytes:
-    """The C bytes of a struct dataclass (absent optional fields as 0)."""
-    layout, names, _ = _layout(type(value))
-    return layout.pack(*(getattr(value, name) or 0 for name in names))
+    """The C bytes of a struct dataclass (absent optional fields as 0, then the tail's bytes)."""
+    layout = _layout(type(value))
+    if not any(layout.counts):
+        data = layout.packed.pack(*(getattr(value, name) or 0 for name in layout.names))
+    else:
+        words: list[int] = []
+        for name, count in zip(layout.names, layout.counts):
+            if count:
+                words.extend(getattr(value, name))
+            else:
+                words.append(getattr(value, name) or 0)
+        data = layout.packed.pack(*words)
+    return data + getattr(value, layout.tail) if layout.tail else data
 
 
 def decode(cls: type[T], data: bytes | memoryview, offset: int = 0) -> T:
     """A struct dataclass from bytes; a shorter struct (an older kernel) leaves the newer fields None."""
-    layout, names, required = _layout(cls)
+    layout = _layout(cls)
     available = len(data) - offset
-    if available >= layout.size:
-        return cls(**dict(zip(names, layout.unpack_from(data, offset))))
-    count = max(0, available) // 4  # every optional field is a u32
-    if count < required:
-        raise NetlinkError(f"{cls.__name__} needs {required * 4} bytes, got {max(0, available)}", bytes(data), offset)
-    partial = struct.unpack_from("=" + layout.format[1:count + 1], data, offset)
-    return cls(**dict(zip(names, partial)))
+    if available >= layout.packed.size:
+        words = layout.packed.unpack_from(data, offset)
+        values = dict(zip(layout.names, _grouped(words, layout.counts) if any(layout.counts) else words))
+        if layout.tail:
+            values[layout.tail] = bytes(data[offset + layout.packed.size:])
+        return cls(**values)
+    if available < layout.required_size:
+        raise NetlinkError(f"{cls.__name__} needs {layout.required_size} bytes, got {max(0, available)}",
+                           bytes(data), offset)
+    # an older kernel's shorter struct: the required scalars and the optional u32s that fit
+    present = layout.required + (available - layout.required_size) // 4
+    partial = struct.unpack_from("=" + layout.packed.format[1:present + 1], data, offset)
+    return cls(**dict(zip(layout.names, partial)))
+
+
+def _grouped(words: tuple[int, ...], counts: tuple[int, ...]) -> list[int | tuple[int, ...]]:
+    """The unpacked words with each array's run gathered into a tuple."""
+    values: list[int | tuple[int, ...]] = []
+    at = 0
+    for count in counts:
+        values.append(tuple(words[at:at + count]) if count else words[at])
+        at += count or 1
+    return values
 
 
 # ---------------------------------------------------------------------------
 # Messages
 
-HEADER = struct.Struct("=IHHII")
+HEADER = _layout(NlMsgHdr).packed  # struct nlmsghdr, for the hot paths that skip the dataclass
 
 
 class Message(NamedTuple):

@@ -1,16 +1,9 @@
-"""``struct audit_rule_data``: declared once, encoded and decoded here.
+"""A rule as (field, operator, value) triples, to and from ``struct audit_rule_data``.
 
-The layout (linux/audit.h), native byte order like every netlink audit message::
-
-    __u32 flags;                        AUDIT_FILTER_* list, | AUDIT_FILTER_PREPEND for -A
-    __u32 action;                       AUDIT_NEVER, AUDIT_POSSIBLE or AUDIT_ALWAYS
-    __u32 field_count;                  how many of fields/values/fieldflags are used
-    __u32 mask[AUDIT_BITMASK_SIZE];     syscall (or io_uring op) bitmap; top 16 bits: classes
-    __u32 fields[AUDIT_MAX_FIELDS];     AUDIT_* field numbers
-    __u32 values[AUDIT_MAX_FIELDS];     the values, or the byte length of a string field
-    __u32 fieldflags[AUDIT_MAX_FIELDS]; AUDIT_* operators
-    __u32 buflen;                       total length of the strings
-    char  buf[];                        the string fields' bytes, in field order, no NULs
+The struct itself is declared once, with the other netlink structs, as
+:class:`c2audit.netlink.AuditRuleData` (three parallel arrays, a count and a
+``buf``); :class:`RuleData` is the rules' view of it: the used fields as
+:class:`RuleField` triples and ``buf`` cut to ``buflen``, checked on decoding.
 
 auditctl sends exactly ``sizeof(struct audit_rule_data) + buflen`` bytes.  What
 the kernel lists back differs in two ways (see ``kernel_form``): it clears the
@@ -20,29 +13,17 @@ in place, and the netlink payload is zero-padded to 4 bytes.
 """
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
+from c2audit import netlink
+from c2audit.netlink import AuditRuleData
 from c2audit.rules.errors import RuleDataError
 from c2audit.tables import uapi
 
 MASK_WORDS = uapi.AUDIT_BITMASK_SIZE
 MAX_FIELDS = uapi.AUDIT_MAX_FIELDS
 CLASS_BITS = uapi.AUDIT_SYSCALL_CLASSES  # the last CLASS_BITS bits of the mask name syscall classes
-
-# (name, struct format, count) in declaration order
-LAYOUT: tuple[tuple[str, str, int], ...] = (
-    ("flags", "I", 1),
-    ("action", "I", 1),
-    ("field_count", "I", 1),
-    ("mask", f"{MASK_WORDS}I", MASK_WORDS),
-    ("fields", f"{MAX_FIELDS}I", MAX_FIELDS),
-    ("values", f"{MAX_FIELDS}I", MAX_FIELDS),
-    ("fieldflags", f"{MAX_FIELDS}I", MAX_FIELDS),
-    ("buflen", "I", 1),
-)
-HEADER = struct.Struct("=" + "".join(fmt for _, fmt, _ in LAYOUT))
-HEADER_SIZE = HEADER.size  # 1040: sizeof(struct audit_rule_data) without buf
+HEADER_SIZE = netlink.sizeof(AuditRuleData)  # 1040: sizeof(struct audit_rule_data) without buf
 
 
 @dataclass(frozen=True)
@@ -69,34 +50,27 @@ class RuleData:
         if len(self.fields) > MAX_FIELDS:
             raise RuleDataError("too-many-fields", f"Too many fields in rule: {len(self.fields)}")
         padding = (0,) * (MAX_FIELDS - len(self.fields))
-        header = HEADER.pack(
-            self.flags, self.action, len(self.fields), *self.mask,
-            *(f.field for f in self.fields), *padding,
-            *(f.value for f in self.fields), *padding,
-            *(f.operator for f in self.fields), *padding,
-            len(self.buf),
-        )
-        return header + self.buf
+        return netlink.encode(AuditRuleData(
+            self.flags, self.action, len(self.fields), self.mask,
+            tuple(f.field for f in self.fields) + padding,
+            tuple(f.value for f in self.fields) + padding,
+            tuple(f.operator for f in self.fields) + padding,
+            len(self.buf), self.buf,
+        ))
 
     @classmethod
     def decode(cls, data: bytes) -> RuleData:
         """Parse rule bytes (sent or kernel form); RuleDataError if truncated or inconsistent."""
         if len(data) < HEADER_SIZE:
             raise RuleDataError("truncated", f"audit_rule_data needs {HEADER_SIZE} bytes, got {len(data)}")
-        words = HEADER.unpack_from(data)
-        flags, action, count = words[0], words[1], words[2]
-        mask = tuple(words[3 : 3 + MASK_WORDS])
-        base = 3 + MASK_WORDS
-        fields_, values, operators = (
-            words[base + i * MAX_FIELDS : base + (i + 1) * MAX_FIELDS] for i in range(3)
-        )
-        buflen = words[-1]
+        raw = netlink.decode(AuditRuleData, data)
+        count = raw.field_count
         if count > MAX_FIELDS:
             raise RuleDataError("too-many-fields", f"field_count {count} exceeds {MAX_FIELDS}")
-        if HEADER_SIZE + buflen > len(data):
-            raise RuleDataError("truncated", f"buflen {buflen} runs past the {len(data)} bytes given")
-        rule_fields = tuple(RuleField(fields_[i], operators[i], values[i]) for i in range(count))
-        return cls(flags, action, rule_fields, mask, bytes(data[HEADER_SIZE : HEADER_SIZE + buflen]))
+        if raw.buflen > len(raw.buf):
+            raise RuleDataError("truncated", f"buflen {raw.buflen} runs past the {len(data)} bytes given")
+        rule_fields = tuple(RuleField(raw.fields[i], raw.fieldflags[i], raw.values[i]) for i in range(count))
+        return cls(raw.flags, raw.action, rule_fields, raw.mask, raw.buf[:raw.buflen])
 
 
 def kernel_form(data: bytes) -> bytes:
