@@ -152,6 +152,7 @@ class AuParser:
         self._callback: Callable[..., Any] | None = None
         self._callback_data: Any = None
         self._escape = int(EscapeMode.TTY)
+        self._tty = True
         self._interp = _interpreter(self._escape)
         self._known = self._interp.known
         self._expr: search.Expr | None = None
@@ -185,29 +186,40 @@ class AuParser:
         self._last = -1  # index of the current record's last field (-1: no field)
         self._rtype = 0
         self._readable = False  # a field is under the cursor and the event has a time
-        self._saved: dict[int, int] = {}  # field cursors of the event's other records
-        self._icaches: dict[int, list[str | None]] = {}  # interpretations per record of the event
+        self._saved: dict[int, int] | None = None  # field cursors of the event's other records
+        self._icaches: dict[int, list[str | None]] | None = None  # interpretations per record
         self._icache: list[str | None] | None = None
         self._loaded: Record | None = None  # record whose interpretation list is loaded
         self._il: dict[str, str] | None = _NO_INTERPRETATIONS  # None: loaded, not parsed yet
+        self._plain = self._tty  # TTY escaping and no interpretation list: interpret_field's fast path
         self._context: RecordContext | None = None
         self._normalized = None
 
     def _set_event(self, event: Event) -> None:
-        """Make ``event`` current, cursors on its first field (``aup_list_first`` + load)."""
+        """Make ``event`` current, cursors on its first field (``aup_list_first`` + load).
+
+        Sets every piece of cursor state at once (this runs for every event).
+        """
+        records = self._records = event.records
+        record = records[0]
+        fields = record.fields
+        sec_ok = self._sec_ok = event.sec != 0
         self._event = event
-        self._records = event.records
-        self._sec_ok = event.sec != 0
-        self._saved = {}
-        self._icaches = {}
-        self._index = -1
-        self._goto(0)
-        self._fi = 0
-        self._load()
+        self._saved = self._icaches = self._icache = self._context = self._normalized = None
+        self._index = self._fi = 0
+        self._record = self._loaded = record
+        self._rtype = record.type
+        self._fields = fields
+        self._last = len(fields) - 1
+        self._readable = sec_ok and bool(fields)
+        self._il = _NO_INTERPRETATIONS if not record.enriched else None
+        self._plain = self._tty and not record.enriched
 
     def _goto(self, index: int) -> None:
         """Move the record cursor (-1: past the end), keeping each record's field cursor."""
         if self._index >= 0 and self._fi:
+            if self._saved is None:
+                self._saved = {}
             self._saved[self._index] = self._fi
         self._index = index
         self._context = None
@@ -230,12 +242,14 @@ class AuParser:
         """``load_interpretation_list`` of the current record (parsed on first use)."""
         record = self._loaded = self._record
         self._il = _NO_INTERPRETATIONS if record is None or not record.enriched else None
+        self._plain = self._tty and self._il is _NO_INTERPRETATIONS
         self._context = None
 
     def _free(self) -> None:
         """``free_interpretation_list``."""
         self._loaded = None
         self._il = _NO_INTERPRETATIONS
+        self._plain = self._tty
         self._context = None
 
     def _interpretations(self) -> dict[str, str]:
@@ -267,7 +281,6 @@ class AuParser:
 
     def _next_event(self) -> int:
         """``auparse_next_event``: 1 with a new current event, 0 when none is ready now."""
-        self._clear_event()
         ready = self._ready
         if self._starved:
             # Input ran dry last time: what completed since is ready now (au_get_ready_event).
@@ -276,6 +289,7 @@ class AuParser:
         if ready:
             self._set_event(ready.popleft())
             return 1
+        self._clear_event()  # the event the caller had is gone (C frees it first thing)
         source = self._source
         read = source.read
         push = self._grouper.push
@@ -310,7 +324,8 @@ class AuParser:
             rc = self._next_event()
             if rc <= 0:
                 return rc
-        if self._index == 0 and self._il_count():
+        if self._index == 0 and (self._loaded is self._record or self._il_count()):
+            # on the first record with its list loaded (or a list loaded): C only rewinds the fields
             self._fi = 0
             return 1
         self._goto(0)
@@ -324,8 +339,29 @@ class AuParser:
 
     def next_record(self) -> bool:
         """Advance the record cursor; False when there are no more records in the event."""
+        records = self._records
+        index = self._index + 1
+        if 0 < index < len(records):
+            # the common step, _free + _goto + _load in one
+            if self._fi:
+                if self._saved is None:
+                    self._saved = {}
+                self._saved[index - 1] = self._fi
+            record = self._record = self._loaded = records[index]
+            fields = self._fields = record.fields
+            saved = self._saved
+            self._index = index
+            self._fi = saved.pop(index, 0) if saved else 0
+            self._rtype = record.type
+            self._last = len(fields) - 1
+            self._readable = self._sec_ok and bool(fields)
+            self._icache = self._icaches.get(index) if self._icaches else None
+            self._il = _NO_INTERPRETATIONS if not record.enriched else None
+            self._plain = self._tty and not record.enriched
+            self._context = None
+            return True
         self._free()
-        if not self._records and self._first_record() <= 0:
+        if not records and self._first_record() <= 0:
             return False
         if self._index < 0:
             return False
@@ -458,38 +494,30 @@ class AuParser:
 
     def interpret_field(self) -> str:
         """Interpretation of the current field, escaped per the escape mode."""
-        if self._readable:
-            fi = self._fi
-            cache = self._icache
-            if cache is not None:
-                text = cache[fi]
-                if text is not None:
-                    return text  # libauparse keeps a field's first interpretation
-            else:
-                cache = self._new_icache()
+        if not self._readable:
+            raise RuntimeError("'interpretation' is NULL")
+        fi = self._fi
+        cache = self._icache or self._new_icache()
+        text = cache[fi]
+        if text is None:  # libauparse keeps a field's first interpretation: only compute it once
             name, value = self._fields[fi]  # type: ignore[index]
-            il = self._il
-            if il is None:
-                il = self._interpretations()
-            if not il or name not in il:
+            if self._plain:  # TTY escaping and no ENRICHED text to prefer: the tables answer
                 kind = _KINDS.get((self._rtype, name))
-                if kind in VERBATIM and value is not None:
-                    # the value itself; escaping changes nothing in it when it is printable
-                    if value.isprintable() and self._escape == EscapeMode.TTY:
-                        cache[fi] = value
-                        return value
+                if kind in VERBATIM:
+                    if value is not None and value.isprintable():
+                        text = value  # the value itself, and nothing in it to escape
                 else:
                     text = self._known.get((self._rtype, name, value))
-                    if text is not None:
-                        cache[fi] = text
-                        return text
-            text = cache[fi] = self._interpret(name, value)
-            return text
-        raise RuntimeError("'interpretation' is NULL")
+            if text is None:
+                text = self._interpret(name, value)
+            cache[fi] = text
+        return text
 
     def _new_icache(self) -> list[str | None]:
         """The current record's cache of interpretations (``nvnode.interp_val``)."""
         cache = self._icache = [None] * len(self._fields)  # type: ignore[arg-type]
+        if self._icaches is None:
+            self._icaches = {}
         self._icaches[self._index] = cache
         return cache
 
@@ -760,6 +788,8 @@ class AuParser:
         """Escaping applied to interpreted values: AUPARSE_ESC_RAW, _TTY, _SHELL, _SHELL_QUOTE."""
         _require_types((mode, int))
         self._escape = mode
+        self._tty = mode == EscapeMode.TTY
+        self._plain = self._tty and self._il is _NO_INTERPRETATIONS
         self._interp = _interpreter(mode)
         self._known = self._interp.known
         self._context = None

@@ -79,45 +79,71 @@ class FileListSource(LineSource):
     """``AUSOURCE_FILE``, ``AUSOURCE_FILE_ARRAY`` and ``AUSOURCE_LOGS``: files read in turn.
 
     Files are opened on first read, line numbers restart at 1 in each, and
-    :attr:`filename` is the name as given.
+    :attr:`filename` is the name as given.  A file is read in large chunks
+    cut into lines at once (what ``getline`` returns, a last line without a
+    newline included), which costs far less per line than ``readline``.
     """
+
+    CHUNK = 1 << 20
 
     def __init__(self, paths: Sequence[str]) -> None:
         self.paths = list(paths)
         self._index = 0
         self._stream: TextIO | None = None
-        self._readline = None
+        self._lines: list[str] = []
+        self._next = 0
+        self._partial = ""
 
     def read(self) -> str | int:
+        position = self._next
+        if position < len(self._lines):
+            self._next = position + 1
+            self.line_number += 1
+            return self._lines[position]
         while True:
-            readline = self._readline
-            if readline is None:
+            if self._stream is None:
                 if self._index >= len(self.paths):
                     return EOF
                 self._open(self.paths[self._index])
-                readline = self._readline
-            line = readline()  # type: ignore[misc]
-            if line:
-                self.line_number += 1
-                if line[-1] == "\n" and "\0" not in line:
-                    return line[:-1]
-                return c_line(line)
+            if self._fill():
+                return self.read()
             self._close_stream()
             self._index += 1
+
+    def _fill(self) -> bool:
+        """Read on until whole lines are at hand; False at the end of the file."""
+        assert self._stream is not None
+        while True:
+            data = self._stream.read(self.CHUNK)
+            if data:
+                text = self._partial + data
+                lines = text.split("\n")
+                self._partial = lines.pop()
+                if not lines:
+                    continue  # no newline yet: a very long line
+            elif self._partial:
+                text, self._partial = self._partial, ""
+                lines = [text]  # the last line, without a newline
+            else:
+                return False
+            if "\0" in text:
+                lines = [line if "\0" not in line else line[: line.index("\0")] for line in lines]
+            self._lines, self._next = lines, 0
+            return True
 
     def _open(self, path: str) -> None:
         try:
             self._stream = open(path, **_ENCODING)  # noqa: SIM115 - closed at EOF or reset
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror) from None
-        self._readline = self._stream.readline
         self.filename = path
         self.line_number = 0
 
     def _close_stream(self) -> None:
         if self._stream is not None:
             self._stream.close()
-        self._stream = self._readline = None
+        self._stream = None
+        self._lines, self._next, self._partial = [], 0, ""
 
     def rewind(self) -> bool:
         self._close_stream()
