@@ -57,6 +57,18 @@ def ausearch_view(record: Record, eoe_timeout: int = 2) -> Record | None:
     A line past :data:`LINE_LIMIT` bytes or holding a NUL is cut there and
     parsed again; a header ``extract_timestamp`` refuses gives None.
     """
+    text, enriched = record.text, record.enriched
+    if (
+        "\x00" not in text
+        and (enriched is None or ("\x00" not in enriched and len(text) + len(enriched) < LINE_LIMIT // 4))
+        and (enriched is not None or len(text) <= LINE_LIMIT // 4)
+        and record.body_start <= (_WINDOW if record.node is None else _WINDOW_NODE)
+        and record.body_start - text.find("msg=audit(") >= _MSG_TOKEN_MIN
+        and record.milli <= 999
+        and record.sec <= LONG_MAX - eoe_timeout - 1
+        and record.serial <= ULONG_MAX
+    ):
+        return record  # the usual line: short, no NUL, its whole header within what ausearch looks at
     raw = record.raw
     cut = raw.find("\x00")
     if cut >= 0:
@@ -101,6 +113,7 @@ class AusearchGrouper:
         self.eoe_timeout = eoe_timeout
         self.max_pending = max_pending
         self._single = single_record
+        self._single_types: dict[int, bool] = {}
         self._building: dict[tuple[str | None, int, int, int], _Held] = {}
         self._held: list[tuple[int, int, int, int, _Held]] = []  # earliest first, lowest slot on ties
         self._ages: list[tuple[int, int, _Held]] = []  # building events by first second
@@ -116,32 +129,40 @@ class AusearchGrouper:
         seen = ausearch_view(record, self.eoe_timeout)
         if seen is None:
             return []
-        key = (seen.node, seen.sec, seen.milli, seen.serial)
+        sec = seen.sec
+        key = (seen.node, sec, seen.milli, seen.serial)
         held = self._building.get(key)
         if held is not None:
             held.event.records.append(seen)
             return []  # an added record completes nothing (check_events runs for new events only)
-        if seen.type == uapi.AUDIT_EOE:
+        rtype = seen.type
+        if rtype == uapi.AUDIT_EOE:
             return []  # its event was completed already
         if self._free_slots:
             slot = heapq.heappop(self._free_slots)
         else:
-            slot, self._next_slot = self._next_slot, self._next_slot + 1
-        held = _Held(Event(seen.node, seen.sec, seen.milli, seen.serial, [seen]), slot)
-        heapq.heappush(self._held, (seen.sec, seen.milli, seen.serial, slot, held))
-        if self._single(seen.type):
+            slot = self._next_slot
+            self._next_slot += 1
+        held = _Held(Event(seen.node, sec, seen.milli, seen.serial, [seen]), slot)
+        heapq.heappush(self._held, (sec, seen.milli, seen.serial, slot, held))
+        single = self._single_types.get(rtype)
+        if single is None:
+            single = self._single_types[rtype] = self._single(rtype)
+        if single:
             held.complete = True
         else:
             self._building[key] = held
             self._sequence += 1
-            heapq.heappush(self._ages, (seen.sec, self._sequence, held))
-        self._expire(seen.sec)
+            heapq.heappush(self._ages, (sec, self._sequence, held))
+        ages = self._ages
+        if ages[0][0] <= sec - self.eoe_timeout if ages else False:
+            self._expire(sec)
         if len(self._held) > self.max_pending:
             self._complete(self._held[0][-1])
-        if len(self._ages) > 2 * len(self._building) + 1024:  # entries of events completed meanwhile
-            self._ages = [entry for entry in self._ages if not entry[-1].complete]
+        if len(ages) > 2 * len(self._building) + 1024:  # entries of events completed meanwhile
+            self._ages = [entry for entry in ages if not entry[-1].complete]
             heapq.heapify(self._ages)
-        return self._ready()
+        return self._ready() if self._held[0][-1].complete else []
 
     def tick(self, now: float) -> list[Output]:
         self._expire(int(now))

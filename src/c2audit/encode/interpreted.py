@@ -38,6 +38,7 @@ groups them as ausearch does; ``c2audit parse --format interpreted`` uses it.
 from __future__ import annotations
 
 import locale
+import re
 import time
 from collections.abc import Callable
 
@@ -59,6 +60,7 @@ _SYSCALL_LIKE = frozenset((uapi.AUDIT_SYSCALL, uapi.AUDIT_SECCOMP))
 _AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
 _INTEGRITY_TYPES = range(uapi.AUDIT_INTEGRITY_DATA, uapi.AUDIT_INTEGRITY_RULE + 1)
 _DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
+_SYSCALL_ITEMS = re.compile(r"arch=([^ ]*) [\s\S]*?syscall=([^ ]*) [\s\S]*?a0=([^ ]*) [\s\S]*?a1=([^ ]*) ")
 
 _PIECES_LIMIT = 1 << 16  # cached words per record type
 
@@ -132,6 +134,7 @@ class InterpretedEncoder:
         """Use the cached fast path for ordinary records (False: ausearch's loop for every record)."""
         self._pieces: dict[int, tuple[dict[str, object], dict[str, object]]] = {}
         self._arch_words: dict[str, tuple[str, int]] = {}
+        self._heads: dict[tuple[int, str | None], str] = {}  # "[node=N ]type=NAME msg=audit("
         self._syscall_words: dict[tuple[str, int], tuple[str, int]] = {}
 
     def encode(self, item: Output) -> bytes:
@@ -153,11 +156,12 @@ class InterpretedEncoder:
         if records and records[-1].type in _DAEMON_TYPES:
             order = range(len(records) - 1, len(records) - 2, -1)
         lines = [SEPARATOR]
+        stamp = f"{self._time(event.sec)}.{event.milli:03d}:{event.serial}) "
         for index in order:
             text, args = seen[index]
             if args is not None:
                 self._a0, self._a1 = args
-            lines.append(self.record_line(records[index], text, event.node))
+            lines.append(self.record_line(records[index], text, event.node, stamp))
         return "".join(lines)
 
     def _time(self, sec: int) -> str:
@@ -166,8 +170,11 @@ class InterpretedEncoder:
             self._time_sec = sec
         return self._time_text
 
-    def record_line(self, record: Record, text: str, node: str | None) -> str:
-        """One record (``text`` as ausearch holds it) as ``output_interpreted_record`` prints it."""
+    def record_line(self, record: Record, text: str, node: str | None, stamp: str) -> str:
+        """One record (``text`` as ausearch holds it) as ``output_interpreted_record`` prints it.
+
+        ``stamp`` is the event's ``DATE TIME.mmm:serial) ``.
+        """
         start = 0
         if node is not None:
             space = text.find(" ")
@@ -176,14 +183,22 @@ class InterpretedEncoder:
         opening = text.find("(", start)
         if opening < 0:
             return ""  # ausearch: "can't find time stamp" on stderr
-        prefix = f"node={node} " if node is not None else ""
-        name = NAME_BY_TYPE.get(record.type) if record.type >= 0 else None
-        head = f"{prefix}type={name} msg=audit(" if name else f"{prefix}{text[start:opening]}("
+        head = self._heads.get((record.type, node))
+        if head is None:
+            prefix = f"node={node} " if node is not None else ""
+            name = NAME_BY_TYPE.get(record.type) if record.type >= 0 else None
+            if name is None:  # printed as written
+                return self._line(record, text, f"{prefix}{text[start:opening]}(", opening, stamp)
+            if len(self._heads) > _PIECES_LIMIT:
+                self._heads.clear()
+            head = self._heads[(record.type, node)] = f"{prefix}type={name} msg=audit("
+        return self._line(record, text, head, opening, stamp)
+
+    def _line(self, record: Record, text: str, head: str, opening: int, stamp: str) -> str:
         closing = text.find(")", opening + 1)
         if closing < 0:
             return head
-        head += f"{self._time(record.sec)}.{record.milli:03d}:{record.serial}) "
-        return head + self._body(record, text[closing + 1:])
+        return head + stamp + self._body(record, text[closing + 1:])
 
     def _body(self, record: Record, body: str) -> str:
         if self.fast and record.enriched is None:
@@ -493,16 +508,22 @@ def _number_ok(text: str, label: str, start: int, base: int) -> bool:
 
 
 def _syscall_args(text: str) -> tuple[int, int] | None:
-    """``parse_syscall`` in the interpreted report: arch, syscall, a0, a1, in that order."""
-    position = 0
-    values = []
-    for label, base in (("arch=", 16), ("syscall=", 10), ("a0=", 16), ("a1=", 16)):
-        found = _number_after(text, label, position, base)
-        if found is None:
-            return None
-        value, position = found
-        values.append(value)
-    return values[2], values[3]
+    """``parse_syscall`` in the interpreted report: arch, syscall, a0, a1, in that order.
+
+    ausearch takes the first of each label after the previous value, and each
+    value must end with a space and be in range.  The pattern finds the same
+    values: its lazy gaps take the first occurrences, and whenever ausearch
+    fails (a label missing, a value running to the end) nothing later can match.
+    """
+    found = _SYSCALL_ITEMS.search(text)
+    if found is None:
+        return None
+    arch, syscall, a0, a1 = found.groups()
+    if (len(arch) > 16 and strtoul(arch, 16)[1]) or (len(syscall) > 19 and strtoul(syscall, 10)[1]):
+        return None  # out of range (shorter values cannot be)
+    first, erange = strtoul(a0, 16)
+    second, erange_second = strtoul(a1, 16)
+    return None if erange or erange_second else (first, second)
 
 
 def _seccomp_ok(text: str) -> bool:
