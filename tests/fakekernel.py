@@ -63,6 +63,12 @@ class FakeTransport:
     def setblocking(self, flag: bool, /) -> None:
         self._ours.setblocking(flag)
 
+    def setsockopt(self, level: int, option: int, value: int, /) -> None:
+        self._ours.setsockopt(level, option, value)  # the receive queue is this end's
+
+    def getsockopt(self, level: int, option: int, /) -> int:
+        return self._ours.getsockopt(level, option)
+
     def fileno(self) -> int:
         return self._ours.fileno()
 

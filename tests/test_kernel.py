@@ -222,6 +222,26 @@ def test_the_guard_refuses_irreversible_requests_before_sending(fake, request_):
     assert fake.requests == [] and fake.enabled == 0 and fake.feature_lock == 0
 
 
+def test_the_receive_buffer_is_resized_while_another_thread_reads(fake):
+    sock = AuditSocket(fake.connect())
+    reading = threading.Thread(target=lambda: sock.recv(timeout=1))
+    reading.start()
+    granted = sock.set_receive_buffer(1 << 20)
+    assert granted == sock.receive_buffer() >= 1 << 20  # the kernel reports twice what was asked
+    assert sock.set_receive_buffer(4096) == sock.receive_buffer() < granted
+    fake.emit(uapi.AUDIT_EOE, "audit(1.000:6): ")
+    reading.join()
+    sock.close()
+
+
+def test_a_real_socket_gets_the_buffer_asked_past_rmem_max():
+    if os.geteuid() != 0:
+        pytest.skip("SO_RCVBUFFORCE needs CAP_NET_ADMIN")
+    with AuditSocket() as sock:  # opening and sizing a socket asks the audit subsystem nothing
+        assert sock.set_receive_buffer(64 << 20) == sock.receive_buffer() == 128 << 20
+        assert sock.set_receive_buffer(4096) < 1 << 16
+
+
 def test_real_sockets_take_the_guard_from_the_environment(monkeypatch):
     monkeypatch.setenv(GUARD_ENV, "1")
     assert AuditSocket(FakeKernel().connect()).guard is False  # injected transports are not the kernel

@@ -62,6 +62,8 @@ class Transport(Protocol):
     def send(self, data: bytes, /) -> int: ...
     def recvfrom_into(self, buffer: Any, nbytes: int = 0, /) -> tuple[int, Any]: ...
     def setblocking(self, flag: bool, /) -> None: ...
+    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
+    def getsockopt(self, level: int, option: int, /) -> int: ...
     def fileno(self) -> int: ...
     def close(self) -> None: ...
 
@@ -100,7 +102,7 @@ def open_netlink(*, groups: int = 0, rcvbuf: int | None = None) -> socket.socket
     return sock
 
 
-def set_receive_buffer(sock: socket.socket, size: int) -> int:
+def set_receive_buffer(sock: Transport, size: int) -> int:
     """Ask for ``size`` bytes of receive queue past rmem_max (needs CAP_NET_ADMIN, else capped); the size got."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
@@ -132,6 +134,18 @@ class AuditSocket:
 
     def fileno(self) -> int:
         return self._transport.fileno()
+
+    def set_receive_buffer(self, size: int) -> int:
+        """Resize the receive queue (any thread may, while another reads); the size the kernel granted.
+
+        The kernel reports twice what was asked (its bookkeeping overhead) and
+        clamps small sizes to its minimum.
+        """
+        return set_receive_buffer(self._transport, size)
+
+    def receive_buffer(self) -> int:
+        """The receive queue's size as the kernel reports it (SO_RCVBUF)."""
+        return self._transport.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
 
     def send(self, datagram: bytes) -> None:
         if self.guard:

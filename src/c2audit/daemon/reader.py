@@ -17,14 +17,13 @@ what is left (the daemon unregisters first, so nothing new arrives) and ends.
 """
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 from c2audit import netlink
 from c2audit.daemon.channel import Batch, Channel
 from c2audit.daemon.state import ReaderCounters
-from c2audit.kernel import NETLINK_AUDIT, RECV_BUFFER_SIZE, AuditSocket, set_receive_buffer
+from c2audit.kernel import RECV_BUFFER_SIZE, AuditSocket
 
 BATCH_RECORDS = 1024
 BATCH_BYTES = 256 * 1024
@@ -46,10 +45,10 @@ class Reader(threading.Thread):
     def halt(self) -> None:
         """Stop draining; the kernel's backlog and failure mode take over."""
         self._draining.clear()
-        self._resize(HALTED_RCVBUF)
+        self.sock.set_receive_buffer(HALTED_RCVBUF)
 
     def resume(self) -> None:
-        self._resize(self.rcvbuf)
+        self.sock.set_receive_buffer(self.rcvbuf)
         self._draining.set()
 
     @property
@@ -60,11 +59,6 @@ class Reader(threading.Thread):
         """Drain what is queued, then end (call after unregistering, so nothing new comes)."""
         self._stopping.set()
         self._draining.set()
-
-    def _resize(self, size: int) -> None:
-        # A second descriptor for the same socket: the reader keeps using its own.
-        with socket.fromfd(self.sock.fileno(), socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as twin:
-            set_receive_buffer(twin, size)
 
     # -- the thread ----------------------------------------------------------
 
