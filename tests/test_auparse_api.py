@@ -13,27 +13,30 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import c2audit.auparse as auparse
+from c2audit import auparse
 from c2audit.auparse.sources import configured_logs
 from c2audit.interpret import StaticLookups
 
 FIXTURES = Path(__file__).parent / "fixtures" / "auparse"
 
 # dir(auparse.AuParser) of Debian's python3-audit 3.0.9, without dunders
-BINDING_METHODS = """
-add_callback aup_normalize aup_normalize_get_action aup_normalize_get_event_kind aup_normalize_get_results
-aup_normalize_how aup_normalize_key aup_normalize_object_first_attribute aup_normalize_object_kind
-aup_normalize_object_next_attribute aup_normalize_object_primary aup_normalize_object_secondary
-aup_normalize_session aup_normalize_subject_first_attribute aup_normalize_subject_kind
-aup_normalize_subject_next_attribute aup_normalize_subject_primary aup_normalize_subject_secondary feed
-feed_age_events feed_has_data find_field find_field_next first_field first_record flush_feed get_field_int
-get_field_name get_field_str get_field_type get_filename get_line_number get_num_fields get_num_records
-get_record_text get_timestamp get_type get_type_name goto_record_num interpret_field interpret_realpath
-interpret_sock_address interpret_sock_family interpret_sock_port next_field next_record parse_next_event
-reset search_add_expression search_add_interpreted_item search_add_item search_add_regex
-search_add_timestamp_item search_add_timestamp_item_ex search_clear search_next_event search_set_stop
-set_eoe_timeout set_escape_mode
-""".split()
+BINDING_METHODS = [
+    "add_callback", "aup_normalize", "aup_normalize_get_action", "aup_normalize_get_event_kind",
+    "aup_normalize_get_results", "aup_normalize_how", "aup_normalize_key",
+    "aup_normalize_object_first_attribute", "aup_normalize_object_kind",
+    "aup_normalize_object_next_attribute", "aup_normalize_object_primary",
+    "aup_normalize_object_secondary", "aup_normalize_session", "aup_normalize_subject_first_attribute",
+    "aup_normalize_subject_kind", "aup_normalize_subject_next_attribute", "aup_normalize_subject_primary",
+    "aup_normalize_subject_secondary", "feed", "feed_age_events", "feed_has_data", "find_field",
+    "find_field_next", "first_field", "first_record", "flush_feed", "get_field_int", "get_field_name",
+    "get_field_str", "get_field_type", "get_filename", "get_line_number", "get_num_fields",
+    "get_num_records", "get_record_text", "get_timestamp", "get_type", "get_type_name", "goto_record_num",
+    "interpret_field", "interpret_realpath", "interpret_sock_address", "interpret_sock_family",
+    "interpret_sock_port", "next_field", "next_record", "parse_next_event", "reset",
+    "search_add_expression", "search_add_interpreted_item", "search_add_item", "search_add_regex",
+    "search_add_timestamp_item", "search_add_timestamp_item_ex", "search_clear", "search_next_event",
+    "search_set_stop", "set_eoe_timeout", "set_escape_mode",
+]
 
 LINE = ('type=SYSCALL msg=audit(1700000000.100:10): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 '
         'a2=3 a3=0 items=0 ppid=1 pid=2 auid=1000 uid=0 gid=0 comm="ls" exe="/bin/ls" key=(null)\n')

@@ -28,7 +28,7 @@ Deliberate differences (each also in ``tests/test_auparse*.py``):
 from __future__ import annotations
 
 from . import constants as _constants
-from .constants import *  # noqa: F403 - the binding's module constants
+from .constants import *
 from .constants import BINDING_TYPO_ALIASES, FIELD_TYPES
 from .normalize import bind as _bind_normalizer
 from .parser import AuParser, NoParser, set_lookups
@@ -38,7 +38,5 @@ globals().update(FIELD_TYPES)
 globals().update(BINDING_TYPO_ALIASES)
 _bind_normalizer(AuParser)
 
-__all__ = [
-    "AuEvent", "AuParser", "NoParser", "set_lookups",
-    *_constants.__all__, *sorted(FIELD_TYPES), *BINDING_TYPO_ALIASES,
-]
+__all__ = ["AuEvent", "AuParser", "NoParser", "set_lookups"]
+__all__ += [*_constants.__all__, *sorted(FIELD_TYPES), *sorted(BINDING_TYPO_ALIASES)]  # noqa: PLE0604

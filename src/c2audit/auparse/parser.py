@@ -25,9 +25,6 @@ Events are grouped with audit-userspace 4.x's single-record rule
 from __future__ import annotations
 
 import errno
-import os
-import time
-import types
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -51,19 +48,11 @@ from c2audit.tables import uapi
 
 from . import constants as C
 from . import search
+from .feeding import Feeding
 from .lines import auparse_record
-from .sources import (
-    EOF,
-    NO_DATA,
-    BufferSource,
-    FileListSource,
-    LineSource,
-    StreamSource,
-    buffer_text,
-    configured_logs,
-    read_auditd_setting,
-    text_file_descriptor,
-)
+from .opening import open_source, os_error, require_types
+from .searching import Searching
+from .sources import EOF, NO_DATA, LineSource, read_auditd_setting
 from .timestamp import AuEvent
 
 DEFAULT_EOE_TIMEOUT = 2
@@ -128,11 +117,7 @@ def _eoe_timeout() -> int:
         return DEFAULT_EOE_TIMEOUT
 
 
-def _os_error(code: int) -> OSError:
-    return OSError(code, os.strerror(code) if code else "Error")
-
-
-class AuParser:
+class AuParser(Searching, Feeding):
     """AuParser(source_type, source): construct a parser bound to input data.
 
     ``source_type`` is one of the ``AUSOURCE_*`` constants; ``source`` is, per
@@ -143,9 +128,9 @@ class AuParser:
     """
 
     def __init__(self, source_type: int = -1, source: Any = None) -> None:
-        _require_types((source_type, int))
+        require_types((source_type, int))
         self._kind = source_type
-        self._source: LineSource = _open_source(source_type, source)
+        self._source: LineSource = open_source(source_type, source)
         self._grouper = AuparseGrouper(eoe_timeout=_eoe_timeout(), last_record=is_last_record)
         self._ready: deque[Event] = deque()
         self._starved = False  # the last read found no complete line
@@ -375,7 +360,7 @@ class AuParser:
 
     def goto_record_num(self, num: int) -> bool:
         """Move the record cursor to record ``num`` (0-based) of the current event."""
-        _require_types((num, int))
+        require_types((num, int))
         num &= 0xFFFFFFFF
         if self._index >= 0 and self._index == num and self._il_count():
             self._fi = 0
@@ -449,14 +434,14 @@ class AuParser:
         """Number of fields in the current record."""
         fields = self._fields
         if not fields:
-            raise _os_error(0)
+            raise os_error(0)
         return len(fields)
 
     def get_record_text(self) -> str:
         """The current record as read, without its ENRICHED part."""
         record = self._record
         if record is None:
-            raise _os_error(0)
+            raise os_error(0)
         return record.text
 
     # --- field accessors ----------------------------------------------------------------
@@ -486,10 +471,10 @@ class AuParser:
         """Value of the current field as a C int (``strtol``)."""
         value = self._fields[self._fi][1] if self._readable else None  # type: ignore[index]
         if value is None:
-            raise _os_error(errno.ENODATA)
+            raise os_error(errno.ENODATA)
         number, erange = strtol(value, 10)
         if erange:
-            raise _os_error(errno.ERANGE)
+            raise os_error(errno.ERANGE)
         return c_int(number)
 
     def interpret_field(self) -> str:
@@ -577,7 +562,7 @@ class AuParser:
 
     def find_field(self, name: str) -> str | None:
         """Scan from the cursor to the end of the event for field ``name``; its value or None."""
-        _require_types((name, str), function="find_field")
+        require_types((name, str), function="find_field")
         if self._event is None:
             return None
         self._find_name = name
@@ -594,7 +579,7 @@ class AuParser:
             return None
         name = self._find_name
         if name is None:
-            raise _os_error(errno.EINVAL)
+            raise os_error(errno.EINVAL)
         if not self._sec_ok or self._fields is None:
             return None
         if not self.next_field():
@@ -615,178 +600,11 @@ class AuParser:
             self._free()
             self._load()
 
-    # --- search -------------------------------------------------------------------------
-
-    def search_add_item(self, field: str, op: str, value: str, how: int) -> None:
-        """Add ``field op value`` (op: ``exists``, ``=``, ``!=``) on raw values to the search."""
-        self._add_item(field, op, value, how, interpreted=False)
-
-    def search_add_interpreted_item(self, field: str, op: str, value: str, how: int) -> None:
-        """Like search_add_item() but comparing interpreted values."""
-        self._add_item(field, op, value, how, interpreted=True)
-
-    def _add_item(self, field: str, op: str, value: str, how: int, interpreted: bool) -> None:
-        _require_types((field, str), (op, str), (value, str), (how, int))
-        if not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND or op not in ("exists", "=", "!="):
-            raise _os_error(errno.EINVAL)
-        if op == "exists":
-            expr: search.Expr = search.FieldExists(field)
-        else:
-            expr = search.Compare(field, value, interpreted, op == "!=")
-        self._add_expr(expr, how)
-
-    def search_add_timestamp_item(self, op: str, sec: int, milli: int, how: int) -> None:
-        """Add a condition on the event time (op: ``<``, ``<=``, ``>=``, ``>``, ``=``)."""
-        self.search_add_timestamp_item_ex(op, sec, milli, 0, how)
-
-    def search_add_timestamp_item_ex(self, op: str, sec: int, milli: int, serial: int, how: int) -> None:
-        """Add a condition on the event time and serial."""
-        _require_types((op, str), (milli, int), (serial, int), (how, int))
-        if not isinstance(sec, int):  # a long long, not an int
-            raise TypeError(f"'{type(sec).__name__}' object cannot be interpreted as an integer")
-        ops = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "=": "=="}
-        milli &= 0xFFFFFFFF
-        if op not in ops or milli >= 1000 or not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND:
-            raise _os_error(errno.EINVAL)
-        self._add_expr(search.TimestampCompare(ops[op], sec, milli, serial & 0xFFFFFFFF), how)
-
-    def search_add_expression(self, expression: str, how: int) -> None:
-        """Add an ausearch-expression(5) expression to the search."""
-        _require_types((expression, str), (how, int))
-        if not C.AUSEARCH_RULE_CLEAR <= how <= C.AUSEARCH_RULE_AND:
-            raise _os_error(errno.EINVAL)
-        try:
-            expr = search.parse(expression)
-        except search.ExpressionError as exc:
-            raise OSError(str(exc)) from None
-        self._add_expr(expr, how)
-
-    def search_add_regex(self, regexp: str) -> None:
-        """AND a POSIX extended regular expression on the record text to the search."""
-        _require_types((regexp, str))
-        try:
-            pattern = search.compile_ere(regexp)
-        except search.re.error:
-            raise _os_error(errno.EINVAL) from None
-        self._add_expr(search.RegexMatch(pattern), C.AUSEARCH_RULE_AND)
-
-    def _add_expr(self, expr: search.Expr, how: int) -> None:
-        self._expr = search.combine(self._expr, expr, how)
-        self._expr_started = False
-
-    def search_set_stop(self, where: int) -> None:
-        """Where search_next_event() leaves the cursors: AUSEARCH_STOP_EVENT, _RECORD or _FIELD."""
-        _require_types((where, int))
-        if not C.AUSEARCH_STOP_EVENT <= where <= C.AUSEARCH_STOP_FIELD:
-            raise ValueError(errno.EINVAL, os.strerror(errno.EINVAL))
-        self._stop = where
-
-    def search_clear(self) -> None:
-        """Forget the search expression."""
-        self._expr = None
-        self._stop = C.AUSEARCH_STOP_EVENT
-
-    def search_next_event(self) -> bool:
-        """Advance to the next event with a record matching the search; False when none is left."""
-        expr = self._expr
-        if expr is None:
-            raise _os_error(errno.EINVAL)
-        if not self._expr_started:
-            if self._first_record() <= 0:
-                return False
-            self._expr_started = True
-        elif self._next_event() <= 0:
-            return False
-        while True:
-            while True:
-                if expr.matches(self):
-                    self._reposition()
-                    return True
-                if not self.next_record():
-                    break
-            if self._next_event() <= 0:
-                return False
-
-    def _reposition(self) -> None:
-        if self._stop == C.AUSEARCH_STOP_EVENT:
-            self._goto(0)
-            self._fi = 0
-        elif self._stop == C.AUSEARCH_STOP_RECORD:
-            self._fi = 0
-
-    # search.Cursor: what expressions ask of the record under the cursor
-    def _search_field(self, name: str) -> object:
-        fields = self._fields or ()
-        self._fi = 0
-        for index, (field_name, value) in enumerate(fields):
-            if field_name == name:
-                self._fi = index
-                return value
-        return search.NOT_FOUND
-
-    def _search_interpretation(self) -> str:
-        return self._node_interpretation()
-
-    def _search_record_type(self) -> int:
-        return self._record.type  # type: ignore[union-attr]
-
-    def _search_timestamp(self) -> tuple[int, int, int]:
-        event = self._event
-        assert event is not None
-        return (event.sec, event.milli, event.serial)
-
-    def _search_record_text(self) -> str:
-        return self._record.text  # type: ignore[union-attr]
-
-    # --- feeds and callbacks ------------------------------------------------------------
-
-    def add_callback(self, callback: Callable[..., Any], user_data: Any = None) -> None:
-        """Call ``callback(parser, cb_event_type, user_data)`` for each event a feed completes."""
-        if not isinstance(callback, types.FunctionType):
-            raise ValueError("callback must be a function")
-        self._callback = callback
-        self._callback_data = user_data
-
-    def feed(self, data: str | bytes) -> None:
-        """Supply more input; complete events are passed to the callback."""
-        if not isinstance(data, (str, bytes, bytearray, memoryview)):
-            raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'")
-        self._source.append(data)  # type: ignore[arg-type]
-        self._consume(flush=False)
-
-    def flush_feed(self) -> None:
-        """End of input: complete every pending event and pass it to the callback."""
-        self._consume(flush=True)
-
-    def feed_has_data(self) -> bool:
-        """True while events are accumulating or waiting to be taken."""
-        return bool(self._ready) or self._grouper.pending > 0
-
-    def feed_age_events(self) -> None:
-        """Complete events older than the end-of-event timeout by the clock, and pass them on."""
-        self._ready.extend(self._grouper.tick(time.time()))  # type: ignore[arg-type]
-        self._consume(flush=False)
-
-    def _consume(self, flush: bool) -> None:
-        """``consume_feed``."""
-        while self._next_event() > 0:
-            self._notify()
-        if flush:
-            self._ready.extend(self._grouper.flush())  # type: ignore[arg-type]
-            while self._ready:
-                self._clear_event()
-                self._set_event(self._ready.popleft())
-                self._notify()
-
-    def _notify(self) -> None:
-        if self._callback is not None:
-            self._callback(self, C.AUPARSE_CB_EVENT_READY, self._callback_data)
-
     # --- settings -----------------------------------------------------------------------
 
     def set_escape_mode(self, mode: int) -> None:
         """Escaping applied to interpreted values: AUPARSE_ESC_RAW, _TTY, _SHELL, _SHELL_QUOTE."""
-        _require_types((mode, int))
+        require_types((mode, int))
         self._escape = mode
         self._tty = mode == EscapeMode.TTY
         self._plain = self._tty and self._il is _NO_INTERPRETATIONS
@@ -796,7 +614,7 @@ class AuParser:
 
     def set_eoe_timeout(self, seconds: int) -> None:
         """Seconds after which an event without its end record is complete (0 is ignored)."""
-        _require_types((seconds, int))
+        require_types((seconds, int))
         if seconds:
             self._grouper.eoe_timeout = seconds
 
@@ -806,28 +624,9 @@ class AuParser:
         self._ready.clear()
         self._clear_event()
         if not self._source.rewind():
-            raise _os_error(0)  # auparse_reset fails without setting errno
+            raise os_error(0)  # auparse_reset fails without setting errno
 
     # normalisation: see c2audit.auparse.normalize (bound in __init__)
-
-
-INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def _require_types(*pairs: tuple[object, type], function: str | None = None) -> None:
-    """``PyArg_ParseTuple`` with ``s`` and ``i`` units: the same TypeError/OverflowError texts."""
-    prefix = f"{function}() " if function else ""
-    for position, (value, kind) in enumerate(pairs, 1):
-        if kind is str and not isinstance(value, str):
-            shown = "None" if value is None else type(value).__name__
-            raise TypeError(f"{prefix}argument {position} must be str, not {shown}")
-        if kind is int:
-            if not isinstance(value, int):
-                raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
-            if value > INT_MAX:
-                raise OverflowError("signed integer is greater than maximum")
-            if value < INT_MIN:
-                raise OverflowError("signed integer is less than minimum")
 
 
 def _event_cwd(records: list[Record]) -> str | None:
@@ -839,81 +638,3 @@ def _event_cwd(records: list[Record]) -> str | None:
             if value is not None:
                 cwd = value
     return cwd
-
-
-def _open_source(source_type: int, source: Any) -> LineSource:
-    """The line source for ``AuParser(source_type, source)``, failing as the binding does."""
-    if source_type == C.AUSOURCE_LOGS:
-        if source is not None:
-            raise ValueError("source must be None or not passed as a parameter when source_type is AUSOURCE_LOGS")
-        return FileListSource(configured_logs())
-    if source_type == C.AUSOURCE_FILE:
-        if isinstance(source, os.PathLike):
-            source = os.fspath(source)
-        if not isinstance(source, str):
-            raise ValueError("source must be a string when source_type is AUSOURCE_FILE")
-        _check_readable(source, with_name=True)
-        return FileListSource([source])
-    if source_type == C.AUSOURCE_FILE_ARRAY:
-        paths = _strings(source, "AUSOURCE_FILE_ARRAY", "AUSOURCE_FILE_ARRAY")
-        for path in paths:
-            _check_readable(path, with_name=False)
-        return FileListSource(paths)
-    if source_type == C.AUSOURCE_BUFFER:
-        if not isinstance(source, str):
-            raise TypeError("bad argument type for built-in operation")
-        return BufferSource(buffer_text(source))
-    if source_type == C.AUSOURCE_BUFFER_ARRAY:
-        buffers = _strings(source, "AUSOURCE_FILE_ARRAY", "AUSOURCE_BUFFER_ARRAY")
-        return BufferSource("".join(buffer_text(buffer) for buffer in buffers))
-    if source_type == C.AUSOURCE_DESCRIPTOR:
-        fd = _descriptor(source)
-        if fd < 0:
-            raise ValueError("source must be resolvable to a file descriptor when source_type is "
-                             "AUSOURCE_DESCRIPTOR")
-        return StreamSource(fd)
-    if source_type == C.AUSOURCE_FILE_POINTER:
-        return StreamSource(text_file_descriptor(source))
-    if source_type == C.AUSOURCE_FEED:
-        if source is not None:
-            raise ValueError("source must be None when source_type is AUSOURCE_FEED")
-        return BufferSource(feeding=True)
-    raise ValueError("Invalid source type")
-
-
-def _strings(source: Any, sequence_name: str, member_name: str) -> list[str]:
-    """The members of a ``PySequence_Check`` sequence, which must all be strings."""
-    kind = type(source)
-    if isinstance(source, dict) or not (hasattr(kind, "__getitem__") and hasattr(kind, "__len__")):
-        raise ValueError(f"source must be a sequence when source_type is {sequence_name}")
-    items = list(source)
-    if not all(isinstance(item, str) for item in items):
-        raise ValueError(f"members of source sequence must be a string when source_type is {member_name}")
-    return items
-
-
-def _check_readable(path: str, with_name: bool) -> None:
-    if os.access(path, os.R_OK):
-        return
-    try:
-        os.stat(path)
-        code = errno.EACCES
-    except OSError as exc:
-        code = exc.errno or errno.EACCES
-    if with_name:
-        raise OSError(code, os.strerror(code), path)
-    raise OSError(code, os.strerror(code))
-
-
-def _descriptor(source: Any) -> int:
-    """``PyObject_AsFileDescriptor``: an int, or the result of ``fileno()``; -1 when neither."""
-    if isinstance(source, int) and not isinstance(source, bool):
-        return source
-    fileno = getattr(source, "fileno", None)
-    if fileno is None:
-        return -1
-    try:
-        fd = fileno()
-    except (OSError, ValueError):
-        return -1
-    return fd if isinstance(fd, int) else -1

@@ -280,7 +280,8 @@ def read_auditd_setting(keyword: str, config_path: str = AUDITD_CONF) -> str | N
 def text_file_descriptor(source: object) -> int:
     """The descriptor of a text file object (``AUSOURCE_FILE_POINTER``), or raise as the binding does."""
     if not isinstance(source, io.TextIOBase):
-        raise ValueError("source must be a file object when source_type is AUSOURCE_FILE_POINTER")
+        raise ValueError(  # noqa: TRY004 - the binding's exception
+            "source must be a file object when source_type is AUSOURCE_FILE_POINTER")
     try:
         fd = source.fileno()
         os.fstat(fd)

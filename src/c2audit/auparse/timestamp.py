@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 
 class AuEvent:
@@ -13,9 +13,9 @@ class AuEvent:
     hashable.  ``str()`` gives the C binding's ``fmt_event`` text (local time).
     """
 
-    __slots__ = ("_sec", "_milli", "_serial", "_host")
+    __slots__ = ("_host", "_milli", "_sec", "_serial")
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> AuEvent:
+    def __new__(cls, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("cannot create 'auparse.AuEvent' instances")
 
     @classmethod
