@@ -92,6 +92,8 @@ GOOD = [
     ("enabled_at_exit", "KEEP", ExitEnable.KEEP),
     ("status_interval", "1", 1),
     ("queue_depth", "8", 8),
+    ("exclude_self", "no", False),
+    ("exclude_self", "YES", True),
     ("pid_file", "/tmp/x/c2audit.pid", "/tmp/x/c2audit.pid"),
     ("state_file", "/tmp/x/c2audit.state", "/tmp/x/c2audit.state"),
 ]
@@ -148,6 +150,7 @@ BAD = [
     ("enabled_at_exit = 2", "not valid"),
     ("status_interval = 0", "too small"),
     ("queue_depth = 0", "too small"),
+    ("exclude_self = 1", "expected yes|no"),
     ("pid_file = run/c2audit.pid", "not an absolute path"),
     ("state_file = c2audit.state", "not an absolute path"),
     ("local_events = no", "no network listener"),

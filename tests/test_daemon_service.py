@@ -5,6 +5,7 @@ The paths a real kernel must never see -- an immutable audit configuration
 """
 from __future__ import annotations
 
+import errno
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -18,10 +19,13 @@ from c2audit import netlink
 from c2audit.daemon import logformat
 from c2audit.daemon.channel import Channel
 from c2audit.daemon.config import parse_config
-from c2audit.daemon.reader import BATCH_RECORDS, Reader
+from c2audit.daemon.reader import BATCH_RECORDS, HALTED_RCVBUF, Reader
+from c2audit.daemon.selfexclude import exclusion_rules
 from c2audit.daemon.service import Daemon, Overrides, StartError
 from c2audit.daemon.state import ReaderCounters, parse_state
 from c2audit.kernel import AuditSocket
+from c2audit.netlink import AuditStatus
+from c2audit.rules import RuleData, RuleDataError, compile_rules_text, kernel_form
 from c2audit.tables import uapi
 
 
@@ -32,9 +36,28 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+class Kernel(FakeKernel):
+    """FakeKernel that handles ``AUDIT_FILTER_PREPEND`` as kernel/auditfilter.c does.
+
+    A ``-A`` rule goes first; the kernel keeps every rule without the flag (and
+    with the syscall-class bits expanded), so a deletion must send that form.
+    """
+
+    def _change_rule(self, kind: int, rule: bytes) -> None:
+        try:
+            prepend = RuleData.decode(rule).flags & uapi.AUDIT_FILTER_PREPEND
+        except RuleDataError:
+            prepend = 0
+        if kind == uapi.AUDIT_ADD_RULE and len(rule) >= 1040:
+            rule = kernel_form(rule)
+        super()._change_rule(kind, rule)
+        if kind == uapi.AUDIT_ADD_RULE and prepend:
+            self.rules.insert(0, self.rules.pop())
+
+
 @pytest.fixture
 def fake() -> FakeKernel:
-    return FakeKernel()
+    return Kernel()
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +134,7 @@ def test_immutable_kernel_is_left_alone(tmp_path: Path, fake: FakeKernel) -> Non
     daemon.shutdown(None)
     assert fake.pid == 0 and fake.enabled == 2
     assert any("locked (enabled=2)" in m for m in daemon.notifier.messages)  # type: ignore[attr-defined]
+    assert requests_made(fake) == ["register", "unregister"]  # no rule change: the kernel refuses them all
 
 
 def test_another_registered_daemon_stops_the_start(tmp_path: Path, fake: FakeKernel) -> None:
@@ -191,3 +215,114 @@ def test_a_dead_writer_stops_the_daemon_cleanly(tmp_path: Path, fake: FakeKernel
     assert time.monotonic() - started < 10  # the reader was not left waiting for room in the queue
     assert fake.pid == 0 and not daemon.reader.is_alive()
     assert parse_state((tmp_path / "run" / "c2audit.state").read_text())["state"] == "stopped"
+
+
+# -- self-exclusion and the receive buffer -----------------------------------------------------------
+
+USER_RULE = "-a always,exit -F arch=b64 -S getpgid -F key=c2test"
+
+
+def rules_of(fake: FakeKernel) -> list[RuleData]:
+    return [RuleData.decode(rule) for rule in fake.rules]
+
+
+def listed(text: str) -> RuleData:
+    (rule,) = compile_rules_text(text + "\n", "t").rules
+    return RuleData.decode(kernel_form(rule.data))
+
+
+def ours(pid: int) -> list[RuleData]:
+    return [RuleData.decode(kernel_form(rule.data)) for rule in exclusion_rules(pid)]
+
+
+def requests_made(fake: FakeKernel) -> list[str]:
+    """The state-changing requests the fake received, in order (status polls left out)."""
+    made = []
+    for request in fake.requests:
+        if request.type == uapi.AUDIT_SET:
+            status = netlink.decode(AuditStatus, request.payload.ljust(44, b"\0"))
+            if status.mask & uapi.AUDIT_STATUS_PID:
+                made.append("register" if status.pid else "unregister")
+            elif status.mask & uapi.AUDIT_STATUS_ENABLED:
+                made.append(f"enabled={status.enabled}")
+        elif request.type in (uapi.AUDIT_ADD_RULE, uapi.AUDIT_DEL_RULE):
+            made.append("add" if request.type == uapi.AUDIT_ADD_RULE else "delete")
+    return made
+
+
+def test_self_exclusion_rules_go_first_once_registered_and_leave_at_stop(tmp_path: Path, fake: FakeKernel) -> None:
+    user = listed(USER_RULE)
+    fake.rules = [user.encode(), *(rule.encode() for rule in ours(2**22 + 7)), ours(1)[1].encode()]
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    assert rules_of(fake) == [*ours(fake.pid), user]  # on top: they outrank every rule loaded before
+    assert requests_made(fake) == ["register", "delete", "delete", "delete", "add", "add", "enabled=1"]
+    notes = daemon.notifier.messages  # type: ignore[attr-defined]
+    assert [m for m in notes if "left in the kernel" in m] == [
+        "deleted the self-exclusion rules an earlier audit daemon (pid 1) left in the kernel",
+        f"deleted the self-exclusion rules an earlier audit daemon (pid {2**22 + 7}) left in the kernel",
+    ]  # pid 1 lives, but is not the registered daemon: its rule would hide it from auditing
+    assert parse_state((tmp_path / "run" / "c2audit.state").read_text())["self_exclusion_rules"] == "2"
+    daemon.shutdown(None)
+    assert rules_of(fake) == [user]
+    assert requests_made(fake)[-4:] == ["delete", "delete", "enabled=0", "unregister"]  # deleted while registered
+
+
+def test_exclude_self_no_leaves_the_rules_alone(tmp_path: Path, fake: FakeKernel) -> None:
+    fake.rules = [rule.encode() for rule in ours(2**22 + 7)]  # not ours to judge when we exclude nothing
+    daemon = make_daemon(tmp_path, fake, "exclude_self = no\n")
+    daemon.start()
+    daemon.shutdown(None)
+    assert requests_made(fake) == ["register", "enabled=1", "enabled=0", "unregister"]
+    assert rules_of(fake) == ours(2**22 + 7)
+
+
+def test_a_reload_reinstalls_deleted_rules_and_obeys_exclude_self(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake)
+    path = tmp_path / "c2audit.conf"
+    path.write_text("\n".join(f"{name} = {line}" for name, line in [
+        ("log_file", daemon.config.log_file), ("pid_file", daemon.pid_file), ("state_file", daemon.state_file),
+        ("priority_boost", 0), ("enabled_at_exit", 0)]) + "\n")
+    daemon.config_path = str(path)
+    daemon.start()
+    fake.rules.clear()  # auditctl -D
+    daemon.reload(None)
+    assert rules_of(fake) == ours(fake.pid)
+    path.write_text(path.read_text() + "exclude_self = no\n")
+    daemon.reload(None)
+    assert fake.rules == []
+    daemon.shutdown(None)
+    assert requests_made(fake)[-2:] == ["enabled=0", "unregister"]
+
+
+def test_a_failed_start_deletes_the_rules_it_added(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake, "backlog_wait_time = 2000000\n")  # the kernel refuses it
+    with pytest.raises(StartError):
+        daemon.start()
+    assert "add" in requests_made(fake) and fake.rules == [] and fake.pid == 0
+
+
+def test_a_refused_rule_is_reported_and_the_daemon_runs(tmp_path: Path, fake: FakeKernel,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(kind: int, rule: bytes) -> None:
+        raise OSError(errno.EINVAL, "refused")
+
+    monkeypatch.setattr(fake, "_change_rule", refuse)
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    assert daemon.state == "running" and fake.enabled == 1
+    notes = daemon.notifier.messages  # type: ignore[attr-defined]
+    assert any(m.startswith("cannot exclude the daemon's own processes from auditing") for m in notes)
+    daemon.shutdown(None)
+
+
+def test_halt_shrinks_the_receive_buffer_and_resume_restores_it(fake: FakeKernel) -> None:
+    sock = AuditSocket(fake.connect())
+    reader = Reader(sock, Channel(4), ReaderCounters(), rcvbuf=1 << 20)
+    full = sock.set_receive_buffer(1 << 20)
+    assert full >= 1 << 20  # the kernel reports twice what was asked
+    reader.halt()
+    assert sock.receive_buffer() <= 2 * HALTED_RCVBUF < full  # the kernel notices the halt at once
+    reader.resume()
+    assert sock.receive_buffer() == full
+    sock.close()

@@ -168,6 +168,7 @@ class DaemonConfig:
     enabled_at_exit: ExitEnable = ExitEnable.KEEP
     status_interval: int = 5  # seconds between AUDIT_GET polls of lost/backlog
     queue_depth: int = 64  # record batches between reader and writer
+    exclude_self: bool = True  # never rules for our pid and our children (daemon.selfexclude)
     pid_file: str = "/run/c2audit/c2audit.pid"
     state_file: str = "/run/c2audit/c2audit.state"
     # where the file came from, and auditd keywords it holds that have no effect here
@@ -348,6 +349,7 @@ _KEYWORDS: dict[str, tuple[str, Callable[[str, str | None, _Context], object], b
     "enabled_at_exit": ("enabled_at_exit", _enabled_at_exit, False),
     "status_interval": ("status_interval", _number(3600, 1), False),
     "queue_depth": ("queue_depth", _number(65536, 1), False),
+    "exclude_self": ("exclude_self", _yes_no, False),
     "pid_file": ("pid_file", _absolute_path, False),
     "state_file": ("state_file", _absolute_path, False),
 }
@@ -479,6 +481,7 @@ enable_at_start = enable
 enabled_at_exit = keep
 status_interval = 5
 queue_depth = 64
+exclude_self = yes
 pid_file = /run/c2audit/c2audit.pid
 state_file = /run/c2audit/c2audit.state
 """

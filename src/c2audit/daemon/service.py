@@ -9,17 +9,20 @@ Threads and who talks to the kernel::
 
 Start (auditd's order where it matters): read the kernel's status (the ``lost``
 baseline), open the log, write the pid file, queue ``DAEMON_START``, register
-the reader socket as the audit pid and start draining it, then apply the kernel
-settings of the configuration (failure mode, backlog limit and wait time, rate
-limit) and ``enabled`` -- registering first, so no record goes to the kernel log
+the reader socket as the audit pid and start draining it, prepend the ``never``
+rules that keep our own process and children out of the log
+(``exclude_self``, see :mod:`.selfexclude`), then apply the kernel settings of
+the configuration (failure mode, backlog limit and wait time, rate limit) and
+``enabled`` -- registering first, so no record goes to the kernel log
 in between, and draining before the other requests, which may sleep in the
 kernel while its backlog is over the limit.
 A failure to register or enable writes ``DAEMON_ABORT`` (auditd's ``op=set-pid``
 / ``op=set-enable``) and exits 1.
 
-Stop (SIGTERM/SIGINT): ask the kernel who sent the signal, set ``enabled`` as
-``enabled_at_exit`` says (while still registered, so the kernel's CONFIG_CHANGE
-lands in our log), unregister, let the reader drain what is left, poll ``lost``
+Stop (SIGTERM/SIGINT): ask the kernel who sent the signal, delete our
+self-exclusion rules and set ``enabled`` as ``enabled_at_exit`` says (while
+still registered, so the kernel's CONFIG_CHANGE records land in our log),
+unregister, let the reader drain what is left, poll ``lost``
 one last time, then the writer writes the loss records and ``DAEMON_END`` and
 closes the log; the state report is written a last time (``state = stopped``,
 with the CPU time used) and the pid file removed.  While any of our requests is
@@ -58,6 +61,7 @@ from c2audit.daemon.config import (
 from c2audit.daemon.logfile import LogFileError
 from c2audit.daemon.monitor import Monitor, record_status
 from c2audit.daemon.reader import Reader
+from c2audit.daemon.selfexclude import SelfExclusion
 from c2audit.daemon.state import Counters, render_state, state_values
 from c2audit.daemon.writer import (
     Control,
@@ -69,7 +73,7 @@ from c2audit.daemon.writer import (
     Rotate,
     Writer,
 )
-from c2audit.kernel import NETLINK_AUDIT, AuditClient, AuditSocket, KernelError, KernelTimeout
+from c2audit.kernel import AuditClient, AuditSocket, KernelError, KernelTimeout
 from c2audit.tables import uapi
 
 DEFAULT_CONFIG_PATH = "/etc/c2audit/auditd.conf"
@@ -79,6 +83,7 @@ HANDLED_SIGNALS = (
 # signals whose sender the kernel records for the audit daemon (kernel/audit.c: audit_signal_info)
 KERNEL_RECORDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 JOIN_SECONDS = 30.0
+SETTLE_POLLS, SETTLE_SECONDS = 25, 0.02  # at stop, up to 0.5 s for kauditd to send our last records
 EXIT_INIT_FAILED, EXIT_CONFIG = 1, 6
 
 
@@ -222,6 +227,7 @@ class Daemon:
         self.reader: Reader | None = None
         self.monitor: Monitor | None = None
         self.writer: Writer | None = None
+        self.self_exclusion: SelfExclusion | None = None
         self._registered = False
 
     # -- start -----------------------------------------------------------------
@@ -251,6 +257,7 @@ class Daemon:
             AuditClient(sock).register()
             self._registered = True
             self.reader.start()  # draining before any other request: those may sleep on a full backlog
+            self._exclude_self(self.config.exclude_self)
             self._apply_kernel_settings(self.config, startup=True)
         except (KernelError, KernelTimeout) as exc:
             op = "set-enable" if self._registered else "set-pid"
@@ -276,6 +283,24 @@ class Daemon:
                 self.control.set_status(**{"failure" if name == "failure_mode" else name: value})
         if startup and config.enable_at_start is not StartupEnable.NOCHANGE:
             self.control.set_enabled(1 if config.enable_at_start is StartupEnable.ENABLE else 0)
+
+    def _exclude_self(self, wanted: bool) -> None:
+        """(Re-)install or remove the never rules for our pid and children; failures are reported, not fatal."""
+        assert self.control is not None
+        if self.kernel_locked:
+            if wanted:
+                self.notifier.alert("audit rules are locked (enabled=2): the daemon's own processes are not excluded")
+            return
+        if self.self_exclusion is None:
+            self.self_exclusion = SelfExclusion(self.control, os.getpid(), self.notifier.alert)
+        try:
+            if wanted:
+                self.self_exclusion.install()
+            else:
+                self.self_exclusion.remove()
+        except (KernelError, KernelTimeout) as exc:
+            what = "exclude the daemon's own processes from" if wanted else "delete the self-exclusion rules from"
+            self.notifier.alert(f"cannot {what} auditing ({exc})")
 
     def _abort(self, op: str, reason: str) -> None:
         """DAEMON_ABORT, then let the writer finish (it writes nothing after it but DAEMON_END)."""
@@ -355,6 +380,8 @@ class Daemon:
             self._apply_kernel_settings(new, startup=False, old=self.config)
         except (KernelError, KernelTimeout) as exc:
             self.notifier.alert(f"reconfigure: kernel settings not applied ({exc})")
+        if new.exclude_self or self.config.exclude_self:
+            self._exclude_self(new.exclude_self)  # re-installed: an `auditctl -D` since start removed them too
         if self.reader is not None and new.netlink_rcvbuf != self.config.netlink_rcvbuf:
             self.reader.rcvbuf = new.netlink_rcvbuf
             if not self.reader.halted:
@@ -397,16 +424,35 @@ class Daemon:
     def _leave_kernel(self) -> None:
         if self.control is None or not self._registered:
             return
+        if self.self_exclusion is not None:
+            self._exclude_self(False)  # while registered: the removal's CONFIG_CHANGE lands in our log
         try:
             if self.config.enabled_at_exit is not ExitEnable.KEEP and not self.kernel_locked:
                 self.control.set_enabled(int(self.config.enabled_at_exit.value))
         except (KernelError, KernelTimeout) as exc:
             self.notifier.alert(f"cannot set enabled at exit ({exc})")
+        self._let_kauditd_send()
         try:
             self.control.unregister()
             self._registered = False
         except (KernelError, KernelTimeout) as exc:
             self.notifier.alert(f"cannot unregister the audit pid ({exc})")
+
+    def _let_kauditd_send(self) -> None:
+        """Wait (briefly) until the kernel's queue is empty, so the records of our last requests reach us.
+
+        The kernel queues CONFIG_CHANGE records and sends them from kauditd; one
+        still queued when we unregister goes to the kernel log instead of ours.
+        Bounded: other activity may keep the queue from ever emptying.
+        """
+        assert self.control is not None
+        for _ in range(SETTLE_POLLS):
+            try:
+                if self.control.get_status().backlog == 0:
+                    return
+            except (KernelError, KernelTimeout):
+                return
+            time.sleep(SETTLE_SECONDS)
 
     def _close(self) -> None:
         for path in (self.pid_file,):
@@ -444,6 +490,7 @@ class Daemon:
             "queue_batches": len(self.channel),
             "queue_depth": self.channel.depth,
             "reader_halted": bool(self.reader and self.reader.halted),
+            "self_exclusion_rules": len(self.self_exclusion.installed) if self.self_exclusion else 0,
         }
         logging: dict[str, object] = {
             "log_file": self.config.log_file,
@@ -462,10 +509,8 @@ class Daemon:
         if self.reader is None:
             return 0
         try:
-            fd = self.reader.sock.fileno()
-            with socket.fromfd(fd, socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as twin:
-                return twin.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-        except OSError:
+            return self.reader.sock.receive_buffer()
+        except OSError:  # closed at stop
             return 0
 
 
