@@ -90,6 +90,20 @@ def _unregister(client, registered: int) -> None:  # noqa: ANN001 - c2audit.kern
     raise AssertionError(f"audit pid {registered} is still registered and not ours to stop")
 
 
+def _drop_stale_self_exclusion(client, registered: int) -> None:  # client: c2audit.kernel.AuditClient
+    """Delete the never rules of a c2audit daemon killed before it could (not the registered one's).
+
+    A daemon started by the test deletes them itself at start, so they must not
+    count as state to put back.
+    """
+    from c2audit.daemon.selfexclude import excluded_pid
+
+    for rule in client.list_rules():
+        pid = excluded_pid(rule)
+        if pid is not None and pid != registered:
+            client.delete_rule(rule)
+
+
 @pytest.fixture
 def kernel_state(kernel_lock: None) -> Iterator[object]:
     """Snapshot the kernel audit state (status fields, rules, pid) and put it back after the test.
@@ -97,12 +111,15 @@ def kernel_state(kernel_lock: None) -> Iterator[object]:
     Deletes every rule the test added, unregisters a daemon it registered, and
     restores enabled/failure/rate_limit/backlog_limit/backlog_wait_time.  Never
     writes enabled=2 or failure=2; skips when the kernel is already immutable.
-    Yields the AuditStatus found.
+    The self-exclusion rules a killed c2audit daemon left are deleted before the
+    snapshot.  Yields the AuditStatus found.
     """
     from c2audit.kernel import AuditClient
 
     with AuditClient() as client:
         before = client.get_status()
+        if before.enabled != 2:
+            _drop_stale_self_exclusion(client, before.pid)
         rules_before = set(client.list_rules())
     if before.enabled == 2:
         pytest.skip("the kernel audit state is immutable (enabled=2): nothing a test changes could be undone")

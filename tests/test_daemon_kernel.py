@@ -70,10 +70,11 @@ class DaemonProcess:
         self.stderr = root / "daemon.stderr"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, expect_registered: bool = True) -> DaemonProcess:
+    def start(self, expect_registered: bool = True, group: int | None = None) -> DaemonProcess:
+        """Run the daemon (as ``group``: a gid that rules can single out, inherited by its children)."""
         with self.stderr.open("wb") as err:
             command = [sys.executable, "-m", "c2audit", "daemon", "--config", str(self.config)]
-            self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+            self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, group=group)
         if expect_registered:
             wait_for(lambda: self.proc.poll() is not None or kernel_status().pid == self.proc.pid,
                      what="the daemon to register")
@@ -317,3 +318,83 @@ def test_disk_full_halt_hands_over_to_the_kernel(daemons, small_tmpfs) -> None:
     assert kernel_status().pid == 0
     assert int(parse_state(daemon.state_file.read_text())["records_dropped_halted"]) > 0
     daemon.lines()
+
+
+# -- self-exclusion: the daemon and its children stay out of their own log ------------------------
+
+SELF_GID = 54_321  # no such group here: rules on it match the daemon's process tree and nothing else
+LOOP_KEY = "c2selfloop"
+CHILD_SCRIPT = """#!{python}
+import os, signal, time
+def running():
+    return os.path.exists({state!r}) and "state = running" in open({state!r}).read()
+while not running():
+    time.sleep(0.05)
+os.unlink({filler!r})
+os.kill(os.getppid(), signal.SIGUSR2)  # resume logging, as auditd expects of an exec script
+time.sleep(0.3)
+with open({out!r}, "a") as out:
+    for i in range(20):
+        out.write(f"{{i}}\\n")
+        out.flush()
+        time.sleep(0.05)
+"""
+
+
+def self_exclusion_run(daemons, small_tmpfs, exclude_self: str) -> tuple[DaemonProcess, int, list[str]]:
+    """Run the daemon with rules that match every write of its process tree, and a child of its own.
+
+    The child is a ``space_left_action = exec`` script (a filler file puts the log's file
+    system under ``space_left`` at start): once the daemon has started (its state report says
+    running: any self-exclusion rule is in place) it deletes the filler, resumes logging
+    (SIGUSR2, as auditd expects of such scripts) and writes into the watched log directory.
+    Returns the daemon (stopped), how many lines the log gained while nothing else ran, and
+    the key's SYSCALL lines.
+    """
+    log_dir = small_tmpfs("8m")
+    filler = log_dir / "filler"
+    filler.write_bytes(b"\0" * 5 * 1024 * 1024)  # 3 MiB left: under space_left = 4
+    script = log_dir.parent / f"child-{exclude_self}.py"
+    daemon = daemons(f"exclude_self = {exclude_self}\nflush = incremental\nfreq = 1\nspace_left = 4\n"
+                     f"space_left_action = exec {script}\n", log_dir=log_dir, name=f"self-{exclude_self}")
+    script.write_text(CHILD_SCRIPT.format(python=sys.executable, state=str(daemon.state_file),
+                                          filler=str(filler), out=str(log_dir / "child.out")))
+    script.chmod(0o755)
+    add_rule(f"-a always,exit -F arch=b64 -S write -F gid={SELF_GID} -F key={LOOP_KEY}")
+    add_rule(f"-w {log_dir} -p wa -k {LOOP_KEY}")
+    daemon.start(group=SELF_GID)
+    wait_for(lambda: (log_dir / "child.out").exists() and len((log_dir / "child.out").read_text()) >= 40,
+             what="the child's writes")
+    time.sleep(0.5)  # the daemon keeps writing (state report every second, flushes): nothing else does
+    settled = len(daemon.lines())
+    time.sleep(1.5)
+    grown = len(daemon.lines()) - settled
+    assert daemon.stop() == 0
+    loop = [line for line in daemon.lines() if line.startswith("type=SYSCALL ") and f'key="{LOOP_KEY}"' in line]
+    return daemon, grown, loop
+
+
+def test_self_exclusion_keeps_the_daemon_and_its_children_out_of_the_log(daemons, small_tmpfs) -> None:
+    dead = 2**22 + 5  # above pid_max: a daemon that cannot be alive
+    add_rule(f"-A exit,never -S all -F pid={dead} -F key=c2audit-self")  # left by a killed daemon
+    daemon, grown, loop = self_exclusion_run(daemons, small_tmpfs, "yes")
+    pid = daemon.proc.pid
+    assert f"earlier audit daemon (pid {dead})" in daemon.stderr.read_text()
+    removed = [line for line in daemon.lines() if "op=remove_rule" in line and 'key="c2audit-self"' in line]
+    assert len(removed) == 2  # ours, at stop, in our own log (the start's changes came while suspended)
+    assert not [line for line in loop if f" pid={pid} " in line or f" ppid={pid} " in line]
+    assert grown == 0, "the log grew with no outside activity: the daemon is logging itself"
+    with AuditClient() as client:
+        assert not [rule for rule in client.list_rules() if b"c2audit-self" in rule]
+
+
+def test_without_self_exclusion_the_children_are_logged(daemons, small_tmpfs) -> None:
+    """The rules matter: without them the exec script's writes land in the daemon's own log.
+
+    The daemon's own syscalls stay out even so: the kernel skips the exit and watch filters for
+    the registered audit daemon's threads (auditsc.c: auditd_test_task compares the tgid).
+    """
+    daemon, _grown, loop = self_exclusion_run(daemons, small_tmpfs, "no")
+    pid = daemon.proc.pid
+    assert len([line for line in loop if f" ppid={pid} " in line]) >= 10
+    assert not [line for line in loop if f" pid={pid} " in line]
