@@ -47,7 +47,7 @@ from c2audit.encode import EncodeOptions
 from c2audit.events import Event, Output
 from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
 from c2audit.interpret.encoded import apply_escape
-from c2audit.interpret.syscall_args import print_arg, syscall_name
+from c2audit.interpret.syscall_args import a0_printer, a1_printer, a2_printer, a3_printer, print_arg, syscall_name
 from c2audit.interpret.context import parse_enriched
 from c2audit.machines import MACHINE_OF_ELF as MACHINE_BY_ELF
 from c2audit.records import NAME_BY_TYPE, Record
@@ -80,7 +80,10 @@ _ARCH, _SYSCALL, _OTHER = _Role("arch"), _Role("syscall"), _Role("other")
 _ARGUMENTS = {kind: _Role("argument", index)
               for index, kind in enumerate((FieldType.A0, FieldType.A1, FieldType.A2, FieldType.A3))}
 _MULTIPLEXERS = frozenset(("socketcall", "ipc"))  # syscalls named after their a0
+_ARG_PRINTERS = (a0_printer, a1_printer, a2_printer, a3_printer)  # the printer for "" is the plain hex one
 _NO_NAMES: dict[str, str] = {}
+_NEEDS_NAME = "\x00"  # joined text of a word that prints so only right after a field
+_LEAVES_WORDS = "\x01"  # joined text of a word after which words without '=' are pending
 
 _STATE_NAMES = frozenset(("arch", "syscall"))  # fields that set the machine and syscall of what follows
 # Interpretations that read the record's machine, syscall or a0/a1.
@@ -132,10 +135,13 @@ class InterpretedEncoder:
         """Events not printed because ausearch's search-item extraction refuses them."""
         self.fast = True
         """Use the cached fast path for ordinary records (False: ausearch's loop for every record)."""
-        self._pieces: dict[int, tuple[dict[str, object], dict[str, object]]] = {}
+        # per record type: pieces of words read with nothing before them, after loose words,
+        # and as joined (see _join)
+        self._pieces: dict[int, tuple[dict[str, object], dict[str, object], dict[str, str]]] = {}
         self._arch_words: dict[str, tuple[str, int]] = {}
         self._heads: dict[tuple[int, str | None], str] = {}  # "[node=N ]type=NAME msg=audit("
         self._syscall_words: dict[tuple[str, int], tuple[str, int]] = {}
+        self._hex_by_syscall: dict[tuple[int, int], tuple[bool, bool, bool, bool]] = {}
 
     def encode(self, item: Output) -> bytes:
         if not isinstance(item, Event):
@@ -220,16 +226,25 @@ class InterpretedEncoder:
         an odd word in a SYSCALL record) returns None, for the exact loop.
         """
         caches = self._pieces.get(rtype)
-        if caches is None or len(caches[0]) + len(caches[1]) > _PIECES_LIMIT:
-            caches = self._pieces[rtype] = ({}, {})
-        plain, preceded = caches
+        if caches is None or len(caches[0]) + len(caches[1]) + len(caches[2]) > _PIECES_LIMIT:
+            caches = self._pieces[rtype] = ({}, {}, {})
+        plain, preceded, joined = caches
+        words = body.split(" ")
+        if rtype not in _SYSCALL_LIKE:  # (their arguments never join)
+            try:  # every word known: one pass in C, then the marks checked and dropped
+                text = "".join(map(joined.__getitem__, words))
+            except KeyError:
+                pass
+            else:
+                if text[-1:] != _LEAVES_WORDS and _LEAVES_WORDS + _NEEDS_NAME not in text:
+                    return text.replace(_NEEDS_NAME, "").replace(_LEAVES_WORDS, "") + "\n"
         plain_get = plain.get
         out: list[str] = []
         append = out.append
         pending = ""  # words without '=' since the last value: printed before the next name
         comma_at = -1  # len(out) after a value cut at a comma
         state: _State | None = None
-        for word in body.split(" "):
+        for word in words:
             if not pending:
                 entry = plain_get(word)
                 if entry.__class__ is str:  # the common case: a word printed the same everywhere
@@ -241,11 +256,14 @@ class InterpretedEncoder:
                 if entry is None:
                     if "=" not in word:
                         pending += word + " "
+                        if len(word) < 64:
+                            joined[word] = word + " " + _LEAVES_WORDS
                         break
                     entry = self._word(rtype, word, bool(pending))
                     if entry is None:
                         return None
                     (preceded if pending else plain)[word] = entry
+                    self._join(rtype, word, entry, pending != "", joined)
                 if pending:
                     append(pending)
                     pending = ""
@@ -268,6 +286,34 @@ class InterpretedEncoder:
             return None  # then ausearch prints the rest of the record as it is: the exact loop does
         append("\n")
         return "".join(out)
+
+    def _join(self, rtype: int, word: str, entry: object, preceded: bool, joined: dict[str, str]) -> None:
+        """Record what ``word`` adds to a record printed by joining every word's text.
+
+        A word printed the same wherever it stands joins as its text; one that
+        prints so only with a field (not loose words) before it is marked
+        :data:`_NEEDS_NAME` in front; one that leaves words pending (a word
+        without '=', a value cut at a comma or after ``msg=`` with the rest of
+        the word) is marked :data:`_LEAVES_WORDS` at the end.  A join is then
+        right unless the two marks meet, or the record ends leaving words.
+        """
+        other = self._word(rtype, word, not preceded)
+        text = self._joined_text(rtype, other if preceded else entry)
+        if text is None or _NEEDS_NAME in text or _LEAVES_WORDS in text[:-1]:
+            return  # a SYSCALL argument or an odd word (the loop does those); the marks must be unambiguous
+        joined[word] = text if other == entry else _NEEDS_NAME + text
+
+    def _joined_text(self, rtype: int, entry: object) -> str | None:
+        """The text of a word read with a field before it (None: it does not join)."""
+        if entry.__class__ is str:
+            return entry  # type: ignore[return-value]
+        if entry.__class__ is not tuple:
+            return None
+        piece, rest, _ = entry  # type: ignore[misc]
+        if "=" not in rest:
+            return f"{piece}{rest} {_LEAVES_WORDS}"
+        after = self._joined_text(rtype, self._word(rtype, rest, False))  # the rest, read right after
+        return None if after is None else piece + after
 
     def _word(self, rtype: int, word: str, preceded: bool) -> str | tuple[str, str, bool] | object | None:
         """What ``word`` (holding a '=') prints: its text, (text, rest, cut at a comma), or
@@ -316,6 +362,11 @@ class InterpretedEncoder:
         if state.machine == _UNSET:
             state.machine = self.lookups.host_machine & _UNSET
         if role.kind == "argument":
+            if state.hex_args is None:
+                state.hex_args = self._hex_args(c_int(state.machine), state.syscall)
+            if state.hex_args[role.index]:  # most arguments of most syscalls: 0x and the value
+                shown = "0x" + value
+                return f"{name}={shown if shown.isprintable() else apply_escape(shown, EscapeMode.TTY)} "
             context = state.context
             if context is None:
                 context = state.context = RecordContext(
@@ -330,7 +381,7 @@ class InterpretedEncoder:
                 probe.machine = state.machine
                 hit = self._arch_words[word] = (f"{name}={self._report(name, value, False, rtype, probe, _NO_NAMES)}",
                                                 probe.machine)
-            state.machine, state.arch_seen, state.context = hit[1], True, None
+            state.machine, state.arch_seen, state.context, state.hex_args = hit[1], True, None, None
             return hit[0]
         if role.kind == "syscall" and state.syscall < 0:
             key = (word, state.machine)
@@ -344,10 +395,22 @@ class InterpretedEncoder:
                 machine = c_int(probe.machine)
                 if syscall_name(machine if machine >= 0 else self.lookups.host_machine, hit[1]) not in _MULTIPLEXERS:
                     self._syscall_words[key] = hit
-            state.syscall, state.context = hit[1], None
+            state.syscall, state.context, state.hex_args = hit[1], None, None
             return hit[0]
-        state.context = None  # a second arch or syscall may change what the arguments mean
+        state.context = state.hex_args = None  # a second arch or syscall may change what arguments mean
         return f"{name}={self._report(name, value, False, rtype, state, _NO_NAMES)}"
+
+    def _hex_args(self, machine: int, syscall: int) -> tuple[bool, bool, bool, bool]:
+        """Which of a0..a3 of this syscall auparse prints as ``0x`` and the value (no other reading)."""
+        key = (machine, syscall)
+        found = self._hex_by_syscall.get(key)
+        if found is None:
+            name = syscall_name(machine, syscall)
+            found = tuple(name is None or printer(name) is printer("") for printer in _ARG_PRINTERS)  # type: ignore[assignment]
+            if len(self._hex_by_syscall) > _PIECES_LIMIT:
+                self._hex_by_syscall.clear()
+            self._hex_by_syscall[key] = found  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
 
     def _exact_body(self, record: Record, body: str) -> str:
         """The loop of ``output_interpreted_record`` over the text after the timestamp."""
@@ -445,7 +508,7 @@ class InterpretedEncoder:
 class _State:
     """What ``report_interpret`` remembers across the fields of one record."""
 
-    __slots__ = ("syscall_like", "machine", "syscall", "arch_seen", "context")
+    __slots__ = ("syscall_like", "machine", "syscall", "arch_seen", "context", "hex_args")
 
     def __init__(self, syscall_like: bool) -> None:
         self.syscall_like = syscall_like
@@ -453,6 +516,7 @@ class _State:
         self.syscall = -1
         self.arch_seen = False
         self.context: RecordContext | None = None  # the arguments' context, while machine and syscall hold
+        self.hex_args: tuple[bool, bool, bool, bool] | None = None  # see InterpretedEncoder._hex_args
 
 
 # --- which events ausearch prints: extract_search_items() with no search criteria ---------
