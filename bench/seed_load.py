@@ -62,6 +62,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds a workload may run (default 300)")
     p.add_argument("--system-wide", action="store_true", help="audit every process, not only the workload")
     p.add_argument("--keep", metavar="DIR", help="keep configs and logs under DIR")
+    p.add_argument("--c2audit-conf", action="append", default=[], metavar="LINE",
+                   help="append a line to c2audit's auditd.conf (A/B of its own settings; repeatable)")
+    p.add_argument("--auditd-conf", action="append", default=[], metavar="LINE",
+                   help="append a line to auditd's auditd.conf (repeatable)")
+    p.add_argument("--profile", metavar="DIR",
+                   help="py-spy c2audit's runs, raw stacks and a summary into DIR (disturbs the numbers)")
     return p.parse_args(argv)
 
 
@@ -109,6 +115,11 @@ def main(argv: list[str]) -> int:
     print(f"# load average at start: {' '.join(f'{x:.2f}' for x in load_start)}")
     for command, count in counts.items():
         print(f"# emitted per copy of `{' '.join(command)}`: {count} open/openat/openat2 calls (strace)")
+    extra_conf = {"c2audit": "".join(f"{line}\n" for line in args.c2audit_conf),
+                  "auditd": "".join(f"{line}\n" for line in args.auditd_conf)}
+    for name, lines in extra_conf.items():
+        if lines:
+            print(f"# {name} config additions: {lines.strip().replace(chr(10), '; ')}")
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="seedload-"))
     results: list[RunResult] = []
     interrupted = False
@@ -116,7 +127,9 @@ def main(argv: list[str]) -> int:
         for cases in repeats:
             for case in cases:
                 options = Options(root=root, per_copy=counts[case.workload.command], timeout=args.timeout,
-                                  system_wide=args.system_wide)
+                                  system_wide=args.system_wide,
+                                  profile=Path(args.profile).resolve() if args.profile else None,
+                                  extra_conf=extra_conf)
                 result = measure(case, options)
                 results.append(result)
                 print("# " + " | ".join(report.row_cells(result)), file=sys.stderr, flush=True)
@@ -131,6 +144,9 @@ def main(argv: list[str]) -> int:
             shutil.rmtree(root, ignore_errors=True)
     print()
     print(report.table(results))
+    if args.repeat > 1:
+        print()
+        print(report.summary_table(results))
     print()
     print("Notes:")
     print("\n".join(report.notes(results)))

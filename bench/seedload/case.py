@@ -23,12 +23,13 @@ from pathlib import Path
 from seedload.counting import count_events
 from seedload.daemons import DaemonProcess, start_daemon
 from seedload.kernel import Kernel, KernelBusy, compile_rule, exclusive_kernel, has_key
+from seedload.profile import Profiler
 from seedload.workload import Workload, run_workload
 
 KEY = "seedload"
 REGISTER_WAIT = 30.0
-C2AUDIT_COUNTERS = ("records_received", "records_dropped", "enobufs", "queue_full_waits",
-                    "kernel_lost_since_start", "kernel_backlog_max")
+C2AUDIT_COUNTERS = ("records_received", "batches", "records_dropped", "enobufs", "queue_full_waits",
+                    "kernel_lost_since_start", "reader_cpu_seconds", "writer_cpu_seconds")
 
 
 def rule_text(scope_ppid: int | None) -> str:
@@ -53,6 +54,8 @@ class Options:
     system_wide: bool = False
     lock: bool = True  # take the kernel-test lock (False inside a kernel test, which holds it)
     busy_wait: float = 600.0  # seconds to wait for a kernel others are using
+    profile: Path | None = None  # py-spy c2audit's runs into this directory (numbers then disturbed)
+    extra_conf: dict[str, str] = field(default_factory=dict)  # daemon name -> config lines appended
 
 
 @dataclass
@@ -118,23 +121,28 @@ class _Run:
             kernel.set(enabled=0)
         baseline = run_workload(case.workload, root / "baseline", options.timeout)
         kernel.set(backlog_limit=case.backlog_limit, backlog_wait_time=case.wait_time)
-        daemon = self.daemon = start_daemon(case.daemon, root)
+        daemon = self.daemon = start_daemon(case.daemon, root, options.extra_conf.get(case.daemon, ""))
         _wait_registered(kernel, daemon)
         before = kernel.status()
         if (before.backlog_limit, before.backlog_wait_time) != (case.backlog_limit, case.wait_time):
             raise RuntimeError(f"{case.daemon} changed the backlog settings: {before}")
+        profiler = self._start_profiler(daemon)  # before the rule: its shell is our child
         kernel.add_rule(rule)
         cpu_before = daemon.cpu_seconds()
         # From here until the daemon has drained: no request to the kernel (module doc of seedload.kernel).
         audited = run_workload(case.workload, root / "audited", options.timeout, on_timeout=kernel.release_sleepers)
         drained = daemon.wait_drained()
         cpu_window = daemon.cpu_seconds() - cpu_before if daemon.alive() else float("nan")
+        if profiler is not None:
+            profiler.stop()
         kernel.delete_rule(rule)
         after = kernel.status()
         cpu_total = daemon.stop()
         with daemon.log.open("rb") as log:
             counts = count_events(log, KEY, audited.pids)
         notes = _daemon_notes(daemon)
+        if profiler is not None:
+            notes["profile"] = str(profiler.summary())
         if audited.timed_out:
             notes["timed_out"] = f"killed after {options.timeout:.0f} s; still alive: {audited.stuck}"
         if baseline.timed_out:
@@ -146,6 +154,13 @@ class _Run:
             blocked_jiffies=after.backlog_wait_time_actual - before.backlog_wait_time_actual,
             timed_out=audited.timed_out, drained=drained, notes=notes,
         )
+
+    def _start_profiler(self, daemon: DaemonProcess) -> Profiler | None:
+        if self.options.profile is None or daemon.name != "c2audit":
+            return None
+        profiler = Profiler(daemon.pid, self.options.profile / daemon.root.name)
+        profiler.start()
+        return profiler
 
 
 def _wait_registered(kernel: Kernel, daemon: DaemonProcess) -> None:

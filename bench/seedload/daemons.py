@@ -157,15 +157,18 @@ class DaemonProcess:
                 pass
 
 
-def start_daemon(name: str, root: Path) -> DaemonProcess:
-    """Write the config and start ``c2audit`` or ``auditd`` on it (registration is the caller's to wait for)."""
+def start_daemon(name: str, root: Path, extra_conf: str = "") -> DaemonProcess:
+    """Write the config (``extra_conf`` appended: later lines win) and start ``c2audit`` or ``auditd`` on it.
+
+    Registration is the caller's to wait for.
+    """
     root.mkdir(parents=True, exist_ok=True)
     if name == "c2audit":
-        (root / "c2audit.conf").write_text(c2audit_config(root))
+        (root / "c2audit.conf").write_text(c2audit_config(root) + extra_conf)
         command = [sys.executable, "-m", "c2audit", "daemon", "--config", str(root / "c2audit.conf")]
     elif name == "auditd":
         (root / "plugins.d").mkdir(exist_ok=True)
-        (root / "auditd.conf").write_text(auditd_config(root))
+        (root / "auditd.conf").write_text(auditd_config(root) + extra_conf)
         os.chmod(root / "auditd.conf", 0o640)
         command = [AUDITD, "-n", "-c", str(root)]
     else:

@@ -26,8 +26,33 @@ def row_cells(result: RunResult) -> tuple[str, ...]:
 
 def table(results: Iterable[RunResult]) -> str:
     """A Markdown table, one line per run, in the order run."""
-    rows = [HEADER, *(row_cells(r) for r in results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    return _markdown([HEADER, *(row_cells(r) for r in results)])
+
+
+SUMMARY_HEADER = ("workload", "backlog_limit", "wait", "daemon", "runs", "emitted", "missed (median, range)",
+                  "lost Δ (median)", "CPU µs/event", "slowdown × (median, range)")
+
+
+def summary_table(results: Sequence[RunResult]) -> str:
+    """One line per case and daemon over the repeats (sound runs only): medians, ranges, pooled CPU."""
+    keys = dict.fromkeys((r.case.workload.name, r.case.backlog_limit, r.case.wait_time, r.case.daemon)
+                         for r in results)
+    rows = [SUMMARY_HEADER]
+    for name, limit, wait, daemon in keys:
+        runs = _select(results, daemon, name, limit, wait)
+        if not runs:
+            continue
+        missed = [r.missed for r in runs]
+        slowdown = [r.slowdown for r in runs]
+        rows.append((name, str(limit), str(wait), daemon, str(len(runs)), str(runs[0].emitted),
+                     f"{statistics.median(missed):.0f} ({min(missed)}–{max(missed)})",
+                     f"{statistics.median(r.lost_delta for r in runs):.0f}", _number(_pooled_us(runs), 1),
+                     f"{statistics.median(slowdown):.1f} ({min(slowdown):.1f}–{max(slowdown):.1f})"))
+    return _markdown(rows)
+
+
+def _markdown(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
@@ -48,6 +73,9 @@ def notes(results: Iterable[RunResult]) -> list[str]:
             extra["other processes' events logged"] = str(r.other_logged)
         if r.blocked_jiffies:
             extra["producers blocked (jiffies)"] = str(r.blocked_jiffies)
+        if c.wait_time and r.blocked_jiffies >= c.wait_time:
+            extra["stall"] = ("a producer slept the whole backlog_wait_time: nothing woke it (the kernel wakes "
+                              "one sleeper per kauditd pass; the median in the verdicts absorbs such runs)")
         if r.cpu_total is not None:
             extra["CPU s over the daemon's life"] = f"{r.cpu_total:.2f}"
         out.append(f"- {label}: " + ", ".join(f"{k} {v}" for k, v in extra.items()))
