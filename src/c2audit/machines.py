@@ -23,6 +23,8 @@ from c2audit.tables import (
     arm_table,
     i386_table,
     machinetab,
+    name_by_number,
+    number_by_name,
     ppc_table,
     riscv32_table,
     riscv64_table,
@@ -42,11 +44,8 @@ class NameTable:
     __slots__ = ("name", "number")
 
     def __init__(self, entries: Iterable[tuple[int | str, str]]) -> None:
-        self.number: dict[str, int] = {}
-        self.name: dict[int, str] = {}
-        for number, name in entries:
-            self.number.setdefault(name.lower(), int(number))
-            self.name.setdefault(int(number), name)
+        self.number = number_by_name(entries, str.lower)
+        self.name = name_by_number(entries)
 
 
 _MACHINES = NameTable(machinetab.ENTRIES)

@@ -71,11 +71,9 @@ class RecordContext:
                 number, erange = strtoul(value, 10)
                 syscall = UNSET if erange else c_int(number)
             elif index == 6 and name == "a0":
-                number, erange = strtoull(value, 16)
-                a0 = (1 << 64) - 1 if erange else number
+                a0, _ = strtoull(value, 16)  # ULONG_MAX when it overflows, as auparse keeps it
             elif index == 7 and name == "a1":
-                number, erange = strtoull(value, 16)
-                a1 = (1 << 64) - 1 if erange else number
+                a1, _ = strtoull(value, 16)
         return cls(record_type, machine, syscall, a0, a1, cwd, parse_enriched(enriched) if enriched else {})
 
 

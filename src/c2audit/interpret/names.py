@@ -75,6 +75,19 @@ def read_protocols(text: str) -> dict[int, str]:
     return protocols
 
 
+def _cached_name(cache: dict[int, str | None], ident: int, lookup: Callable[[int], str]) -> str | None:
+    """``cache[ident]``, filled on a miss from ``lookup`` (None when the database has no such id)."""
+    try:
+        return cache[ident]
+    except KeyError:
+        try:
+            name: str | None = lookup(ident)
+        except (KeyError, OverflowError):
+            name = None
+        cache[ident] = name
+        return name
+
+
 class SystemLookups:
     """The local databases through NSS, each id looked up once."""
 
@@ -86,26 +99,10 @@ class SystemLookups:
         self._host_machine: int | None = None
 
     def user_name(self, uid: int) -> str | None:
-        try:
-            return self._users[uid]
-        except KeyError:
-            try:
-                name: str | None = pwd.getpwuid(uid).pw_name
-            except (KeyError, OverflowError):
-                name = None
-            self._users[uid] = name
-            return name
+        return _cached_name(self._users, uid, lambda ident: pwd.getpwuid(ident).pw_name)
 
     def group_name(self, gid: int) -> str | None:
-        try:
-            return self._groups[gid]
-        except KeyError:
-            try:
-                name: str | None = grp.getgrgid(gid).gr_name
-            except (KeyError, OverflowError):
-                name = None
-            self._groups[gid] = name
-            return name
+        return _cached_name(self._groups, gid, lambda ident: grp.getgrgid(ident).gr_name)
 
     def protocol_name(self, number: int) -> str | None:
         if self._protocols is None:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 
 from c2audit.cnum import c_int, c_uint, strtol, strtoll, strtoul, strtoull
-from c2audit.tables import errtab, flagtab, ftypetab, uapi
+from c2audit.tables import errtab, flagtab, ftypetab, name_by_number, uapi
 from c2audit.tables.auparse import (
     accesstab,
     bpftab,
@@ -55,51 +55,42 @@ from c2audit.tables.auparse import (
 )
 
 
-def names_by_value(entries: Iterable[tuple[int | str, str]]) -> dict[int, str]:
-    """i2s lookup: the first name listed for a value wins (gen_tables' rule)."""
-    table: dict[int, str] = {}
-    for key, name in entries:
-        if isinstance(key, int):
-            table.setdefault(key, name)
-    return table
-
-
 def _flags(entries: Iterable[tuple[int | str, str]]) -> tuple[tuple[int, str], ...]:
     # C transtabs store the value in an int: wider flags can never match.
-    return tuple((c_int(key) & 0xFFFFFFFF, name) for key, name in entries if isinstance(key, int))
+    return tuple((c_uint(key), name) for key, name in entries if isinstance(key, int))
 
 
-CAPABILITIES = names_by_value(captab.ENTRIES)
+CAPABILITIES = name_by_number(captab.ENTRIES)
 CAP_LAST_CAP = max(CAPABILITIES)  # linux/capability.h of the headers the tables come from
-SIGNALS = names_by_value(signaltab.ENTRIES)
-ERRNO_NAMES = names_by_value(errtab.ENTRIES)
-FILE_TYPES = names_by_value(ftypetab.ENTRIES)
-FILTER_LISTS = names_by_value(flagtab.ENTRIES)
-FAMILIES = names_by_value(famtab.ENTRIES)
-SOCKETCALLS = names_by_value(socktab.ENTRIES)
-IPC_CALLS = names_by_value(ipctab.ENTRIES)
-SOCKET_TYPES = names_by_value(socktypetab.ENTRIES)
-FCNTL_COMMANDS = names_by_value(fcntl_cmdtab.ENTRIES)
-CLOCKS = names_by_value(clocktab.ENTRIES)
-PERSONALITIES = names_by_value(persontab.ENTRIES)
-PTRACE_REQUESTS = names_by_value(ptracetab.ENTRIES)
-PRCTL_OPTIONS = names_by_value(prctl_opt_tab.ENTRIES)
-RLIMITS = names_by_value(rlimittab.ENTRIES)
-SCHEDULERS = names_by_value(schedtab.ENTRIES)
-SOCKOPT_LEVELS = names_by_value(sockleveltab.ENTRIES)
-SOCKOPT_NAMES = names_by_value(sockoptnametab.ENTRIES)
-IPOPT_NAMES = names_by_value(ipoptnametab.ENTRIES)
-IP6OPT_NAMES = names_by_value(ip6optnametab.ENTRIES)
-TCPOPT_NAMES = names_by_value(tcpoptnametab.ENTRIES)
-PKTOPT_NAMES = names_by_value(pktoptnametab.ENTRIES)
-SEEK_WHENCE = names_by_value(seektab.ENTRIES)
-IOCTL_REQUESTS = names_by_value(ioctlreqtab.ENTRIES)
-BPF_COMMANDS = names_by_value(bpftab.ENTRIES)
-NFPROTOS = names_by_value(nfprototab.ENTRIES)
-ICMP_TYPES = names_by_value(icmptypetab.ENTRIES)
-INET_HOOKS = names_by_value(inethooktab.ENTRIES)
-NET_ACTIONS = names_by_value(netactiontab.ENTRIES)
-SECCOMP_ACTIONS = names_by_value(seccomptab.ENTRIES)
+SIGNALS = name_by_number(signaltab.ENTRIES)
+ERRNO_NAMES = name_by_number(errtab.ENTRIES)
+FILE_TYPES = name_by_number(ftypetab.ENTRIES)
+FILTER_LISTS = name_by_number(flagtab.ENTRIES)
+FAMILIES = name_by_number(famtab.ENTRIES)
+SOCKETCALLS = name_by_number(socktab.ENTRIES)
+IPC_CALLS = name_by_number(ipctab.ENTRIES)
+SOCKET_TYPES = name_by_number(socktypetab.ENTRIES)
+FCNTL_COMMANDS = name_by_number(fcntl_cmdtab.ENTRIES)
+CLOCKS = name_by_number(clocktab.ENTRIES)
+PERSONALITIES = name_by_number(persontab.ENTRIES)
+PTRACE_REQUESTS = name_by_number(ptracetab.ENTRIES)
+PRCTL_OPTIONS = name_by_number(prctl_opt_tab.ENTRIES)
+RLIMITS = name_by_number(rlimittab.ENTRIES)
+SCHEDULERS = name_by_number(schedtab.ENTRIES)
+SOCKOPT_LEVELS = name_by_number(sockleveltab.ENTRIES)
+SOCKOPT_NAMES = name_by_number(sockoptnametab.ENTRIES)
+IPOPT_NAMES = name_by_number(ipoptnametab.ENTRIES)
+IP6OPT_NAMES = name_by_number(ip6optnametab.ENTRIES)
+TCPOPT_NAMES = name_by_number(tcpoptnametab.ENTRIES)
+PKTOPT_NAMES = name_by_number(pktoptnametab.ENTRIES)
+SEEK_WHENCE = name_by_number(seektab.ENTRIES)
+IOCTL_REQUESTS = name_by_number(ioctlreqtab.ENTRIES)
+BPF_COMMANDS = name_by_number(bpftab.ENTRIES)
+NFPROTOS = name_by_number(nfprototab.ENTRIES)
+ICMP_TYPES = name_by_number(icmptypetab.ENTRIES)
+INET_HOOKS = name_by_number(inethooktab.ENTRIES)
+NET_ACTIONS = name_by_number(netactiontab.ENTRIES)
+SECCOMP_ACTIONS = name_by_number(seccomptab.ENTRIES)
 # epoll_ctl.h is not in the corpus (a 3-entry table in auparse 3.0.9; linux/eventpoll.h).
 EPOLL_CTL_OPS = {1: "EPOLL_CTL_ADD", 2: "EPOLL_CTL_DEL", 3: "EPOLL_CTL_MOD"}
 # auparse/flagtab.h (PATH record flags of RHEL4 kernels) is not in the corpus either.
@@ -160,12 +151,12 @@ def _flags_or_hex(value: str, names: list[str]) -> str:
 def _named(table: dict[int, str], unknown: str, base: int = 16, bound: int | None = None,
            parse: Callable[[str, int], tuple[int, bool]] = strtoul) -> Callable[[str], str]:
     """A printer looking the C ``int`` value up in ``table`` (below ``bound`` if given),
-    else ``unknown`` formatted with the raw text."""
+    else ``unknown`` formatted with the raw text (``{}``) or that ``int`` (``{number}``)."""
     @parsed(base, parse)
     def lookup(value: str, number: int) -> str:
         index = c_int(number)
         name = table.get(index) if bound is None or index < bound else None
-        return name if name is not None else unknown.format(value)
+        return name if name is not None else unknown.format(value, number=index)
     return lookup
 
 
@@ -384,18 +375,8 @@ print_seek = _low_byte(SEEK_WHENCE, "unknown-whence({})")
 print_socket_type = _low_byte(SOCKET_TYPES, "unknown-type({})")
 
 
-@parsed(16)
-def print_fcntl_cmd(value: str, number: int) -> str:
-    command = c_int(number)
-    name = FCNTL_COMMANDS.get(command)
-    return name if name is not None else f"unknown-fcntl-command({command})"
-
-
-@parsed(16)
-def print_epoll_ctl(value: str, number: int) -> str:
-    operation = c_int(number)
-    name = EPOLL_CTL_OPS.get(operation)
-    return name if name is not None else f"unknown-epoll_ctl-operation({operation})"
+print_fcntl_cmd = _named(FCNTL_COMMANDS, "unknown-fcntl-command({number})")
+print_epoll_ctl = _named(EPOLL_CTL_OPS, "unknown-epoll_ctl-operation({number})")
 
 
 def print_exit_syscall(value: str) -> str:

@@ -120,7 +120,7 @@ def print_protocol(value: str, lookups: Lookups) -> str:
     number, erange = strtoul(value, 10)
     if erange:
         return n.conversion_error(value)
-    name = lookups.protocol_name(c_int(number) & 0xFFFFFFFF)
+    name = lookups.protocol_name(c_uint(number))
     return name if name is not None else "undefined protocol"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
-from c2audit.tables import uapi
+from c2audit.tables import number_by_name, uapi
 from c2audit.tables.auparse import auparse_types, typetab
 
 FieldType = IntEnum(  # type: ignore[misc]  # members come from the generated table
@@ -19,9 +19,7 @@ FieldType = IntEnum(  # type: ignore[misc]  # members come from the generated ta
 )
 FieldType.__doc__ = "auparse_type_t: the AUPARSE_TYPE_* numbers (auparse-defs.h, append-only ABI)."
 
-TYPE_BY_NAME: dict[str, FieldType] = {}
-for _key, _name in typetab.ENTRIES:
-    TYPE_BY_NAME.setdefault(_name, FieldType(int(_key)))
+TYPE_BY_NAME = {name: FieldType(number) for name, number in number_by_name(typetab.ENTRIES).items()}
 
 _U = FieldType.UNCLASSIFIED
 _E = FieldType.ESCAPED

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from c2audit import machines
+from c2audit.cnum import c_int
 from c2audit.rules import fields as F
 from c2audit.rules import syscalls
 from c2audit.rules.ruledata import MASK_WORDS, RuleData, RuleField
@@ -34,10 +35,6 @@ _NO_SYSCALL_LISTS = frozenset({uapi.AUDIT_FILTER_USER, uapi.AUDIT_FILTER_TASK, u
                                uapi.AUDIT_FILTER_FS})
 _BUF_FIELDS = (frozenset(range(uapi.AUDIT_SUBJ_USER, uapi.AUDIT_OBJ_LEV_HIGH + 1)) - {uapi.AUDIT_PPID}
                | {uapi.AUDIT_WATCH, uapi.AUDIT_DIR, uapi.AUDIT_EXE, uapi.AUDIT_FILTERKEY})
-
-
-def _signed(value: int) -> int:
-    return value - (1 << 32) if value & 0x80000000 else value
 
 
 def _as_rule(data: bytes | RuleData) -> RuleData:
@@ -94,7 +91,7 @@ class _Printer:
             return False
         if rule.flags & uapi.AUDIT_FILTER_MASK in _NO_SYSCALL_LISTS:
             return True
-        return all(word == 0xFFFFFFFF for word in rule.mask[: MASK_WORDS - 1])
+        return rule.all_syscalls
 
     def _arch(self, item: RuleField) -> str:
         self.elf = item.value
@@ -108,7 +105,7 @@ class _Printer:
         filter_list = rule.flags & uapi.AUDIT_FILTER_MASK
         if filter_list in _NO_SYSCALL_LISTS:
             return ""
-        if all(word == 0xFFFFFFFF for word in rule.mask[: MASK_WORDS - 1]):
+        if rule.all_syscalls:
             return " -S all"
         elf = self.elf or machines.ELF_OF_MACHINE[self.host]
         names = []
@@ -125,11 +122,11 @@ class _Printer:
         name = F.FIELD_NAME.get(field)
         symbol = _operator(item)
         if name is None:
-            return f" f{item.field}{symbol}{_signed(item.value)}"
+            return f" f{item.field}{symbol}{c_int(item.value)}"
         value = item.value
         match field:
             case uapi.AUDIT_MSGTYPE:
-                return f" -F {name}{symbol}{F.MSGTYPE_NAME.get(value, _signed(value))}"
+                return f" -F {name}{symbol}{F.MSGTYPE_NAME.get(value, c_int(value))}"
             case uapi.AUDIT_WATCH | uapi.AUDIT_DIR if watch:
                 return f"-w {text}"
             case uapi.AUDIT_WATCH:
@@ -150,17 +147,17 @@ class _Printer:
                 pair = F.COMPARISON_TEXT.get(value)
                 return f" -C {pair[0]}{symbol}{pair[1]}" if pair else ""
             case uapi.AUDIT_EXIT:
-                errno_name = F.ERRNO_NAME.get(abs(_signed(value)))
-                if _signed(value) < 0 and errno_name:
+                errno_name = F.ERRNO_NAME.get(abs(c_int(value)))
+                if c_int(value) < 0 and errno_name:
                     return f" -F {name}{symbol}-{errno_name}"
-                return f" -F {name}{symbol}{_signed(value)}"
+                return f" -F {name}{symbol}{c_int(value)}"
             case uapi.AUDIT_FSTYPE:
-                return f" -F {name}{symbol}{F.FSTYPE_NAME.get(value, _signed(value))}"
+                return f" -F {name}{symbol}{F.FSTYPE_NAME.get(value, c_int(value))}"
         if field in _BUF_FIELDS:
             return f" -F {name}{symbol}{text}"
         if field in F.ARG_FIELDS:
             return f" -F {name}{symbol}0x{value:X}"
-        return f" -F {name}{symbol}{_signed(value)}"
+        return f" -F {name}{symbol}{c_int(value)}"
 
 
 def _operator(item: RuleField) -> str:

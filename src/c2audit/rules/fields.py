@@ -17,32 +17,35 @@ from dataclasses import dataclass
 
 from c2audit.cnum import c_uint, scan, strtol
 from c2audit.rules.errors import FieldError
-from c2audit.tables import errtab, fieldtab, fstypetab, ftypetab, msg_typetab, optab, uapi
+from c2audit.tables import (
+    errtab,
+    fieldtab,
+    fstypetab,
+    ftypetab,
+    msg_typetab,
+    name_by_number,
+    number_by_name,
+    optab,
+    uapi,
+)
 from c2audit.tables.auparse import famtab
 
-FIELD_NUMBER: dict[str, int] = {}
-FIELD_NAME: dict[int, str] = {}
-for _number, _name in fieldtab.ENTRIES:
-    FIELD_NUMBER.setdefault(_name.lower(), int(_number))
-    FIELD_NAME.setdefault(int(_number), _name)
+FIELD_NUMBER = number_by_name(fieldtab.ENTRIES, str.lower)
+FIELD_NAME = name_by_number(fieldtab.ENTRIES)
 
-OPERATOR: dict[str, int] = {symbol: int(value) for value, symbol in optab.ENTRIES}
-OPERATOR_SYMBOL: dict[int, str] = {int(value): symbol for value, symbol in optab.ENTRIES}
+OPERATOR = number_by_name(optab.ENTRIES)
+OPERATOR_SYMBOL = name_by_number(optab.ENTRIES)
 # libaudit searches for the operators in this order, anywhere in the pair
 _FIELD_OPERATOR_SEARCH = ("!=", ">=", "<=", "&=", "=", ">", "<", "&")
 _COMPARE_OPERATOR_SEARCH = ("!=", "=")
 
-ERRNO_NUMBER = {name: int(number) for number, name in reversed(errtab.ENTRIES)}
-ERRNO_NAME: dict[int, str] = {}
-for _number, _name in errtab.ENTRIES:
-    ERRNO_NAME.setdefault(int(_number), _name)
-MSGTYPE_NUMBER = {name: int(number) for number, name in reversed(msg_typetab.ENTRIES)}
-MSGTYPE_NAME: dict[int, str] = {}
-for _number, _name in msg_typetab.ENTRIES:
-    MSGTYPE_NAME.setdefault(int(_number), _name)
-FILETYPE_NUMBER = {name: int(number) for number, name in reversed(ftypetab.ENTRIES)}
-FSTYPE_NUMBER = {name: int(number) for number, name in reversed(fstypetab.ENTRIES)}
-FSTYPE_NAME = {int(number): name for number, name in reversed(fstypetab.ENTRIES)}
+ERRNO_NUMBER = number_by_name(errtab.ENTRIES)
+ERRNO_NAME = name_by_number(errtab.ENTRIES)
+MSGTYPE_NUMBER = number_by_name(msg_typetab.ENTRIES)
+MSGTYPE_NAME = name_by_number(msg_typetab.ENTRIES)
+FILETYPE_NUMBER = number_by_name(ftypetab.ENTRIES)
+FSTYPE_NUMBER = number_by_name(fstypetab.ENTRIES)
+FSTYPE_NAME = name_by_number(fstypetab.ENTRIES)
 AF_MAX = max(int(number) for number, _ in famtab.ENTRIES) + 1
 
 PATH_MAX = 4096
@@ -107,15 +110,21 @@ class Comparison:
     right: str
 
 
-def split_field_pair(text: str) -> FieldPair:
-    """Split ``name op value`` as libaudit does; FieldError for a malformed pair or unknown field."""
-    for symbol in _FIELD_OPERATOR_SEARCH:
+def _split_at_operator(text: str, symbols: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """(left, symbol, right) at the first of ``symbols`` (tried in order) found in ``text``."""
+    for symbol in symbols:
         at = text.find(symbol)
         if at >= 0:
-            break
-    else:
+            return text[:at], symbol, text[at + len(symbol):]
+    return None
+
+
+def split_field_pair(text: str) -> FieldPair:
+    """Split ``name op value`` as libaudit does; FieldError for a malformed pair or unknown field."""
+    split = _split_at_operator(text, _FIELD_OPERATOR_SEARCH)
+    if split is None:
         raise FieldError("operator-missing", f"-F missing operation for {text}")
-    name, value = text[:at], text[at + len(symbol):]
+    name, symbol, value = split
     if not name:
         raise FieldError("field-name-missing", f"-F missing field name before operator for {text}")
     if not value:
@@ -128,13 +137,10 @@ def split_field_pair(text: str) -> FieldPair:
 
 def split_comparison(text: str) -> Comparison:
     """Split a ``-C left op right``; FieldError as libaudit's interfield comparison reports."""
-    for symbol in _COMPARE_OPERATOR_SEARCH:
-        at = text.find(symbol)
-        if at >= 0:
-            break
-    else:
+    split = _split_at_operator(text, _COMPARE_OPERATOR_SEARCH)
+    if split is None:
         raise FieldError("operator-not-equality", f"{text} only takes = or != operators")
-    left, right = text[:at], text[at + len(symbol):]
+    left, symbol, right = split
     if not left:
         raise FieldError("field-name-missing", f"-C missing field name before operator for {text}")
     if not right:

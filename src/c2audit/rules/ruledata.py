@@ -45,6 +45,11 @@ class RuleData:
     mask: tuple[int, ...] = field(default=(0,) * MASK_WORDS)
     buf: bytes = b""
 
+    @property
+    def all_syscalls(self) -> bool:
+        """Whether the mask selects every syscall (every word full but the last, which holds the class bits)."""
+        return all(word == 0xFFFFFFFF for word in self.mask[: MASK_WORDS - 1])
+
     def encode(self) -> bytes:
         """The bytes auditctl would send for this rule (no padding)."""
         if len(self.fields) > MAX_FIELDS:

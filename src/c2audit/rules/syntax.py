@@ -24,13 +24,13 @@ from c2audit.rules.errors import OptionError, Origin, RuleError, RuleWarning
 from c2audit.rules.fields import Comparison, FieldPair, split_comparison, split_field_pair
 from c2audit.rules.lexer import SourceLine, Token, lex_line, numbered_lines
 from c2audit.rules.options import Option, iter_options
-from c2audit.tables import actiontab, flagtab
+from c2audit.tables import actiontab, flagtab, name_by_number, number_by_name
 
-FILTER_LIST: dict[str, int] = {name.lower(): int(number) for number, name in reversed(flagtab.ENTRIES)}
-FILTER_NAME: dict[int, str] = {int(number): name for number, name in reversed(flagtab.ENTRIES)}
+FILTER_LIST = number_by_name(flagtab.ENTRIES, str.lower)
+FILTER_NAME = name_by_number(flagtab.ENTRIES)
 # "possible" is in the table but auditctl no longer takes it
 ACTION: dict[str, int] = {name: int(number) for number, name in actiontab.ENTRIES if name != "possible"}
-ACTION_NAME: dict[int, str] = {int(number): name for number, name in actiontab.ENTRIES}
+ACTION_NAME = name_by_number(actiontab.ENTRIES)
 RULE_OPTIONS = frozenset("aAdwWSFCkp")
 _OPERATION_OF = {"a": "append", "A": "prepend", "d": "delete"}
 _Split = TypeVar("_Split", FieldPair, Comparison)
