@@ -26,6 +26,7 @@ from c2audit.encode.laurel.values import (
     I64_MAX,
     IDENTIFIER,
     INFO,
+    KV_IN_QUOTES,
     NOT_TEXT,
     OCT,
     OCT_RUN,
@@ -74,7 +75,17 @@ def _tokens(body: str) -> list[str] | None:
     if "'" in body or "{" in body or "}" in body:  # GS may be text inside quotes: the regex knows
         if not body.isascii() or not _PLAIN_BODY.fullmatch(body):
             return None
-        return _PLAIN_TOKEN.findall(body)
+        tokens = []
+        for match in _PLAIN_TOKEN.finditer(body):
+            token = match.group()
+            value = match.start() + token.index("=") + 1
+            if body.startswith("'", value):
+                # laurel reads 'k=v …' first, and its "…" may run past the closing quote
+                extent = KV_IN_QUOTES.match(body, value)
+                if extent is not None and extent.end() != match.end():
+                    return None
+            tokens.append(token)
+        return tokens
     if "\x1d" in body:
         body = body.replace("\x1d", " ")
     if not body.isascii() or not body.isprintable() or body[0] == " " or body[-1] == " ":

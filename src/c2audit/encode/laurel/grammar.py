@@ -31,6 +31,7 @@ from c2audit.encode.laurel.values import (
     I64_MAX,
     IDENTIFIER,
     INFO,
+    KV_IN_QUOTES,
     MAC_POLICY_LOAD,
     NOT_TEXT,
     OCT,
@@ -66,10 +67,6 @@ _SQ = re.compile(r"'([^']*)'")
 _BRACED = re.compile(r"\{([^}]*)\}")
 _UNQUOTED_RUN = re.compile(r"[!#-&(-z|~]+")
 _SUBJ = re.compile(r"=?[!#-~]*+(?: \([A-Za-z_][A-Za-z0-9_]*+\))?+")
-_KV_IN_QUOTES = re.compile(
-    r"""'((?:[A-Za-z][A-Za-z0-9_-]*+=(?>"[^"]*"|\{[^}]*\}|[!#-&(-~]*+)"""
-    r"""(?: [A-Za-z][A-Za-z0-9_-]*+=(?>"[^"]*"|\{[^}]*\}|[!#-&(-~]*+))*+)?+)'"""
-)
 _KV_IN_BRACES = re.compile(
     r"""\{ ((?:[A-Za-z][A-Za-z0-9_-]*+=(?>'[^']*'|"[^"]*"|[!#-~]*+)"""
     r"""(?: [A-Za-z][A-Za-z0-9_-]*+=(?>'[^']*'|"[^"]*"|[!#-~]*+))*+)?+) \}"""
@@ -130,7 +127,7 @@ def _unspecified(text: str, pos: int, kind: int) -> tuple[int, _Value] | None:
     match = _UNQUOTED_RUN.match(text, pos)
     if match and _at_separator(text, match.end()):
         return match.end(), ("s", match.group())
-    for pattern, form in ((_KV_IN_QUOTES, "s"), (_SQ, "s"), (_DQ, "s"), (_KV_IN_BRACES, "b"), (_BRACED, "b")):
+    for pattern, form in ((KV_IN_QUOTES, "s"), (_SQ, "s"), (_DQ, "s"), (_KV_IN_BRACES, "b"), (_BRACED, "b")):
         match = pattern.match(text, pos)
         if match:
             return match.end(), (form, match.group(1))

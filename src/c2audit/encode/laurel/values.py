@@ -237,6 +237,12 @@ AVC_PREFIX = re.compile(
     r"avc:[ \t]*(granted|denied)[ \t]*\{[ \t]*((?:[A-Za-z_][A-Za-z0-9_]*+[ \t]*+)++)\}[ \t]*for[ \t]*"
 )
 
+# laurel's 'k=v …' (parse_kv_sq): its values may be "…" or {…}, which may hold a quote
+KV_IN_QUOTES = re.compile(
+    r"""'((?:[A-Za-z][A-Za-z0-9_-]*+=(?>"[^"]*"|\{[^}]*\}|[!#-&(-~]*+)"""
+    r"""(?: [A-Za-z][A-Za-z0-9_-]*+=(?>"[^"]*"|\{[^}]*\}|[!#-&(-~]*+))*+)?+)'"""
+)
+
 
 def as_fields(pairs: list[tuple[str, object]]) -> dict[str, object] | list[tuple[str, object]]:
     """A dict when every key is distinct (the usual case), else the pairs themselves."""
