@@ -104,6 +104,7 @@ def freeze_lookups(path: Path) -> None:
     path.write_text(json.dumps(names, indent=1, sort_keys=True) + "\n")
 
 
+@pytest.fixture(scope="module")
 def scenario_outputs(shim: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(frozen C output, c2audit's output with the frozen names)."""
     expected, lookups = FIXTURES / "scenarios.expected", FIXTURES / "scenarios.lookups.json"
@@ -116,8 +117,9 @@ def scenario_outputs(shim: Path) -> tuple[dict[str, list[str]], dict[str, list[s
     return by_scenario(expected.read_text()), by_scenario(ours)
 
 
-def test_every_scenario_answers_as_the_binding(shim: Path) -> None:
-    frozen, ours = scenario_outputs(shim)
+def test_every_scenario_answers_as_the_binding(
+        scenario_outputs: tuple[dict[str, list[str]], dict[str, list[str]]]) -> None:
+    frozen, ours = scenario_outputs
     assert set(frozen) == set(ours)
     assert sum(map(len, frozen.values())) > 5000
     for name, lines in frozen.items():
@@ -129,8 +131,9 @@ def test_every_scenario_answers_as_the_binding(shim: Path) -> None:
             pytest.fail(f"scenario {name} differs:\n{diff[:6000]}")
 
 
-def test_known_scenario_differences_are_only_what_they_say(shim: Path) -> None:
-    frozen, ours = scenario_outputs(shim)
+def test_known_scenario_differences_are_only_what_they_say(
+        scenario_outputs: tuple[dict[str, list[str]], dict[str, list[str]]]) -> None:
+    frozen, ours = scenario_outputs
     assert set(frozen["constants"]) < set(ours["constants"])  # a superset, nothing changed
     extra = set(ours["constants"]) - set(frozen["constants"])
     assert {line.split()[0] for line in extra} == {"AUPARSE_TYPE_A3", "AUPARSE_TYPE_TRUST", "AUPARSE_TYPE_FAN_TYPE",
