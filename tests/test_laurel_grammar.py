@@ -76,7 +76,7 @@ KEYS = ["arch", "syscall", "pid", "auid", "subj", "info", "proctitle", "msg", "m
 VALUES = ["0", "12", "-5", "007", "9223372036854775808", "c000003e", "DEAD", "abc", "41", "4142",
           "C3A4", "0100755", "(null)", "?", "", '"text"', '"a b"', '"a\'b"', "'sq'", "'a b'",
           "'k=\"v w\" z=1'", "{ a=b }", "{x}", "unconfined (enforce)", "%41", "a+b", "ä", "a\"b",
-          "fffffffffffffffff", "x=y"]
+          "fffffffffffffffff", "x=y", "'k=\"v", "\"'v\"", "'k={v", "\"}\"", "'k=\"v w\"'", "'k=\"v'"]
 SEPARATORS = [" ", "  ", "\x1d", " \x1d "]
 
 
