@@ -341,7 +341,13 @@ with open({out!r}, "a") as out:
 """
 
 
-def self_exclusion_run(daemons, small_tmpfs, exclude_self: str) -> tuple[DaemonProcess, int, list[str]]:
+def self_rules() -> list[bytes]:
+    with AuditClient() as client:
+        return [rule for rule in client.list_rules() if b"c2audit-self" in rule]
+
+
+def self_exclusion_run(daemons, small_tmpfs, exclude_self: str,
+                       before_stop: Callable[[], None] = lambda: None) -> tuple[DaemonProcess, int, list[str]]:
     """Run the daemon with rules that match every write of its process tree, and a child of its own.
 
     The child is a ``space_left_action = exec`` script (a filler file puts the log's file
@@ -369,6 +375,7 @@ def self_exclusion_run(daemons, small_tmpfs, exclude_self: str) -> tuple[DaemonP
     settled = len(daemon.lines())
     time.sleep(1.5)
     grown = len(daemon.lines()) - settled
+    before_stop()
     assert daemon.stop() == 0
     loop = [line for line in daemon.lines() if line.startswith("type=SYSCALL ") and f'key="{LOOP_KEY}"' in line]
     return daemon, grown, loop
@@ -377,15 +384,24 @@ def self_exclusion_run(daemons, small_tmpfs, exclude_self: str) -> tuple[DaemonP
 def test_self_exclusion_keeps_the_daemon_and_its_children_out_of_the_log(daemons, small_tmpfs) -> None:
     dead = 2**22 + 5  # above pid_max: a daemon that cannot be alive
     add_rule(f"-A exit,never -S all -F pid={dead} -F key=c2audit-self")  # left by a killed daemon
-    daemon, grown, loop = self_exclusion_run(daemons, small_tmpfs, "yes")
+
+    def delete_them() -> None:  # as the `-D` heading most rule files would (but sparing others' rules)
+        with AuditClient() as client:
+            rules = self_rules()
+            assert len(rules) == 2
+            for rule in rules:
+                client.delete_rule(rule)
+        wait_for(lambda: len(self_rules()) == 2, seconds=10, what="the daemon to put its rules back")
+
+    daemon, grown, loop = self_exclusion_run(daemons, small_tmpfs, "yes", delete_them)
     pid = daemon.proc.pid
+    assert "self-exclusion rules were deleted from the kernel: put back" in daemon.stderr.read_text()
     assert f"earlier audit daemon (pid {dead})" in daemon.stderr.read_text()
     removed = [line for line in daemon.lines() if "op=remove_rule" in line and 'key="c2audit-self"' in line]
-    assert len(removed) == 2  # ours, at stop, in our own log (the start's changes came while suspended)
+    assert len(removed) == 4  # by us above, then by the daemon at stop (the start's came while suspended)
     assert not [line for line in loop if f" pid={pid} " in line or f" ppid={pid} " in line]
     assert grown == 0, "the log grew with no outside activity: the daemon is logging itself"
-    with AuditClient() as client:
-        assert not [rule for rule in client.list_rules() if b"c2audit-self" in rule]
+    assert self_rules() == []
 
 
 def test_without_self_exclusion_the_children_are_logged(daemons, small_tmpfs) -> None:

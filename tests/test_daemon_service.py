@@ -326,3 +326,19 @@ def test_halt_shrinks_the_receive_buffer_and_resume_restores_it(fake: FakeKernel
     reader.resume()
     assert sock.receive_buffer() == full
     sock.close()
+
+
+def test_rules_deleted_by_someone_else_are_put_back(tmp_path: Path, fake: FakeKernel) -> None:
+    daemon = make_daemon(tmp_path, fake)
+    daemon.start()
+    daemon._restore_self_exclusion()  # nothing missing: nothing done
+    assert requests_made(fake).count("add") == 2
+    fake.rules.clear()  # auditctl -D: the kernel says so in a CONFIG_CHANGE record
+    fake.emit(uapi.AUDIT_CONFIG_CHANGE, 'audit(1700000000.000:9): auid=0 ses=1 op=remove_rule '
+                                        'key="c2audit-self" list=4 res=1')
+    wait_for(daemon.reader.self_rules_removed.is_set)
+    daemon._restore_self_exclusion()  # what the main loop does on its next wake-up
+    assert rules_of(fake) == ours(fake.pid) and not daemon.reader.self_rules_removed.is_set()
+    assert "the self-exclusion rules were deleted from the kernel: put back" in daemon.notifier.messages  # type: ignore[attr-defined]
+    daemon.shutdown(None)
+    assert fake.rules == []

@@ -14,6 +14,10 @@ backpressure takes over.
 ``single``): the reader stops draining and shrinks the socket's receive buffer
 so the kernel notices at once; ``resume()`` restores both.  ``stop()`` drains
 what is left (the daemon unregisters first, so nothing new arrives) and ends.
+
+The one record it looks into: the kernel's CONFIG_CHANGE for the removal of a
+self-exclusion rule (``auditctl -D`` heads most rule files) sets
+``self_rules_removed``, for the main thread to check and put them back.
 """
 from __future__ import annotations
 
@@ -22,8 +26,10 @@ import time
 
 from c2audit import netlink
 from c2audit.daemon.channel import Batch, Channel
+from c2audit.daemon.selfexclude import REMOVAL_MARK
 from c2audit.daemon.state import ReaderCounters
 from c2audit.kernel import RECV_BUFFER_SIZE, AuditSocket
+from c2audit.tables import uapi
 
 BATCH_RECORDS = 1024
 BATCH_BYTES = 256 * 1024
@@ -38,6 +44,7 @@ class Reader(threading.Thread):
         self._stopping = threading.Event()
         self._draining = threading.Event()
         self._draining.set()
+        self.self_rules_removed = threading.Event()
         self.exception: BaseException | None = None
 
     # -- called from other threads ------------------------------------------
@@ -104,6 +111,9 @@ class Reader(threading.Thread):
             return
         msg_type, payload = netlink.record_of(view[:size])
         if netlink.is_record(msg_type):
-            batch.append((msg_type, bytes(payload)))
+            record = bytes(payload)
+            batch.append((msg_type, record))
+            if msg_type == uapi.AUDIT_CONFIG_CHANGE and REMOVAL_MARK in record:
+                self.self_rules_removed.set()
         else:
             self.counters.control_messages += 1

@@ -34,7 +34,9 @@ are, any rule bearing it for another pid is a previous daemon's (killed before
 it could delete its own): it is deleted, whether or not that pid still exists
 -- a reused pid would otherwise hide an unrelated process from auditing.  Ours
 are deleted at stop, before unregistering, so the kernel's CONFIG_CHANGE
-records of both the addition and the removal land in our own log.
+records of both the addition and the removal land in our own log.  Deleted by
+someone else -- ``-D`` heads most rule files, loaded after the daemon starts --
+they are put back (``restore``) when the reader sees that CONFIG_CHANGE.
 
 Cost: ``never`` rules count as rules, so on a kernel with no other rule they
 switch on per-syscall audit filtering for every process; ``exclude_self = no``
@@ -51,6 +53,7 @@ from c2audit.rules import CompiledRule, RuleData, RuleDataError, compile_rules_t
 from c2audit.tables import uapi
 
 SELF_KEY = "c2audit-self"
+REMOVAL_MARK = f'op=remove_rule key="{SELF_KEY}"'.encode()  # in the kernel's CONFIG_CHANGE record
 _FIELD_NAMES = {uapi.AUDIT_PID: "pid", uapi.AUDIT_PPID: "ppid"}
 
 
@@ -105,6 +108,14 @@ class SelfExclusion:
         for rule in reversed(exclusion_rules(self.pid)):  # each -A goes on top: the last added is listed first
             self.client.add_rule(rule.data)
             self.installed.append(kernel_form(rule.data))
+
+    def restore(self) -> bool:
+        """Re-install our rules if any is missing from the kernel's listing; whether it had to."""
+        present = {RuleData.decode(listed) for listed in self.client.list_rules() if excluded_pid(listed) == self.pid}
+        if all(RuleData.decode(rule) in present for rule in self.installed):
+            return False
+        self.install()
+        return True
 
     def sweep(self) -> None:
         """Delete the rules bearing our signature; say which earlier daemons left some."""

@@ -302,6 +302,18 @@ class Daemon:
             what = "exclude the daemon's own processes from" if wanted else "delete the self-exclusion rules from"
             self.notifier.alert(f"cannot {what} auditing ({exc})")
 
+    def _restore_self_exclusion(self) -> None:
+        """A self-exclusion rule was deleted (``auditctl -D`` heads most rule files): put ours back if missing."""
+        assert self.reader is not None
+        self.reader.self_rules_removed.clear()
+        if self.self_exclusion is None or self.kernel_locked:
+            return
+        try:
+            if self.self_exclusion.restore():
+                self.notifier.alert("the self-exclusion rules were deleted from the kernel: put back")
+        except (KernelError, KernelTimeout) as exc:
+            self.notifier.alert(f"cannot put the self-exclusion rules back ({exc})")
+
     def _abort(self, op: str, reason: str) -> None:
         """DAEMON_ABORT, then let the writer finish (it writes nothing after it but DAEMON_END)."""
         self.notifier.alert(reason)
@@ -329,6 +341,8 @@ class Daemon:
             if failure:
                 self._abort("error-halt", failure)
                 return EXIT_INIT_FAILED
+            if self.reader is not None and self.reader.self_rules_removed.is_set():
+                self._restore_self_exclusion()
             if time.monotonic() >= next_report:
                 self.write_state()
                 next_report = time.monotonic() + self.config.status_interval
