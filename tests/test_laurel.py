@@ -9,8 +9,9 @@ Three levels, from the task's acceptance to the whole corpus:
   recorded from the binary, rewritten with ``C2AUDIT_UPDATE_GOLDEN=1``);
 * the same against the live ``laurel`` binary where it is installed.
 
-Every remaining difference is listed in :data:`KNOWN_DIFFERENCES` and
-:data:`LAUREL_ABORTS` with its reason, and tested to be exactly that;
+Every remaining difference is listed with its reason and tested to be exactly
+that: :data:`KNOWN_DIFFERENCES` (corpus logs), :data:`MILLISECONDS_ABOVE_999`
+(a header c2audit refuses) and :data:`LAUREL_ABORTS` (inputs laurel dies on);
 :data:`OUT_OF_SCOPE` names what laurel adds only with enrichment on.
 """
 from __future__ import annotations
@@ -185,6 +186,21 @@ def test_cases(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert any("cases.log:25: cannot parse body" in line for line in reported)
     assert any("cases.log:32: duplicate event id 1000.000:1" in line for line in reported)
     assert any("cases.log:61: Event id 1001.000:51 for EOE marker not found" in line for line in reported)
+
+
+ENRICHMENT_KEYS = {"ENV", "PPID", "PID", "PARENT_INFO", "CONTAINER_INFO", "SCRIPT", "LABELS", "ARGV_STR"}
+
+
+def test_nothing_out_of_scope_is_written(corpus: Path) -> None:
+    """No key that only laurel's enrichment, labels or transform options add (see OUT_OF_SCOPE)."""
+    for name in LOGS:
+        out, _ = encode((corpus / "logs" / name).read_bytes())
+        for line in out.splitlines():
+            event = json.loads(line)
+            records = [value for key, value in event.items() if key not in ("ID", "NODE")]
+            objects = [item for record in records for item in (record if isinstance(record, list) else [record])]
+            assert not ENRICHMENT_KEYS & set(event), (name, line[:120])
+            assert not any(ENRICHMENT_KEYS & set(obj) for obj in objects), (name, line[:120])
 
 
 def test_milliseconds_above_999_are_rejected() -> None:
