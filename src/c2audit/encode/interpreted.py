@@ -82,6 +82,7 @@ _ARGUMENTS = {kind: _Role("argument", index)
 _MULTIPLEXERS = frozenset(("socketcall", "ipc"))  # syscalls named after their a0
 _ARG_PRINTERS = (a0_printer, a1_printer, a2_printer, a3_printer)  # the printer for "" is the plain hex one
 _NO_NAMES: dict[str, str] = {}
+_QUOTES = frozenset("'\"")
 _NEEDS_NAME = "\x00"  # joined text of a word that prints so only right after a field
 _LEAVES_WORDS = "\x01"  # joined text of a word after which words without '=' are pending
 
@@ -230,14 +231,66 @@ class InterpretedEncoder:
             caches = self._pieces[rtype] = ({}, {}, {})
         plain, preceded, joined = caches
         words = body.split(" ")
-        if rtype not in _SYSCALL_LIKE:  # (their arguments never join)
-            try:  # every word known: one pass in C, then the marks checked and dropped
-                text = "".join(map(joined.__getitem__, words))
-            except KeyError:
-                pass
-            else:
-                if text[-1:] != _LEAVES_WORDS and _LEAVES_WORDS + _NEEDS_NAME not in text:
-                    return text.replace(_NEEDS_NAME, "").replace(_LEAVES_WORDS, "") + "\n"
+        text = self._joined_body(rtype, words, caches)
+        if text is not None:
+            return text
+        return self._loop_body(rtype, words, caches)
+
+    def _joined_body(
+        self, rtype: int, words: list[str], caches: tuple[dict[str, object], dict[str, object], dict[str, str]]
+    ) -> str | None:
+        """The record as every word's joined text (see :meth:`_join`), or None: the loop decides.
+
+        Known words are looked up in one pass in C; the few others (words seen
+        for the first time, a SYSCALL record's machine, syscall and arguments)
+        are worked out in order; then one substring test checks the marks.
+        """
+        plain, _, joined = caches
+        while words and "=" not in words[-1]:
+            words = words[:-1]  # loose words after the last field print nothing
+        entries = list(map(joined.get, words))
+        if None in entries:
+            state: _State | None = None
+            index = entries.index(None)
+            while True:
+                word = words[index]
+                if "=" not in word:
+                    if _NEEDS_NAME in word or _LEAVES_WORDS in word:
+                        return None  # the marks must be unambiguous
+                    text: str | None = f"{word} {_LEAVES_WORDS}"
+                    if len(word) < 64:
+                        joined[word] = text  # type: ignore[assignment]
+                else:
+                    entry = plain.get(word)
+                    if entry is None:
+                        entry = self._word(rtype, word, False)
+                        if entry is None:
+                            return None
+                        plain[word] = entry
+                        if entry.__class__ is not _Role:
+                            self._join(rtype, word, entry, False, joined)
+                    if entry.__class__ is _Role:
+                        if state is None:
+                            state = _State(True)
+                        text = self._dependent(entry, word, rtype, state)  # type: ignore[arg-type]
+                    else:
+                        text = joined.get(word)
+                        if text is None:
+                            return None  # a word that does not join
+                entries[index] = text
+                if None not in entries:
+                    break
+                index = entries.index(None, index + 1)
+        text = "".join(entries)  # type: ignore[arg-type]
+        if not text or text[-1] == _LEAVES_WORDS or _LEAVES_WORDS + _NEEDS_NAME in text:
+            return None  # no field, a comma-cut value last, or a word that needed a field before it
+        return text.replace(_NEEDS_NAME, "").replace(_LEAVES_WORDS, "") + "\n"
+
+    def _loop_body(
+        self, rtype: int, words: list[str], caches: tuple[dict[str, object], dict[str, object], dict[str, str]]
+    ) -> str | None:
+        """ausearch's loop over the words, each word's piece cached (see :meth:`_fast_body`)."""
+        plain, preceded, joined = caches
         plain_get = plain.get
         out: list[str] = []
         append = out.append
@@ -256,8 +309,6 @@ class InterpretedEncoder:
                 if entry is None:
                     if "=" not in word:
                         pending += word + " "
-                        if len(word) < 64:
-                            joined[word] = word + " " + _LEAVES_WORDS
                         break
                     entry = self._word(rtype, word, bool(pending))
                     if entry is None:
@@ -297,7 +348,11 @@ class InterpretedEncoder:
         the word) is marked :data:`_LEAVES_WORDS` at the end.  A join is then
         right unless the two marks meet, or the record ends leaving words.
         """
-        other = self._word(rtype, word, not preceded)
+        name, _, value = word.partition("=")
+        if name == "msg" or name[:1] == "'" or ("," in value and value[:1] not in _QUOTES):
+            other = self._word(rtype, word, not preceded)  # these may print otherwise after loose words
+        else:
+            other = entry  # read the same either way (see _word)
         text = self._joined_text(rtype, other if preceded else entry)
         if text is None or _NEEDS_NAME in text or _LEAVES_WORDS in text[:-1]:
             return  # a SYSCALL argument or an odd word (the loop does those); the marks must be unambiguous
@@ -348,6 +403,8 @@ class InterpretedEncoder:
                 return _ARGUMENTS.get(kind, _OTHER) if bare[:1] == "a" else _OTHER
         head = word[: len(word) - len(value)]  # as written, quote included
         if cut < 0:
+            if bare != "acct" and not syscall_like and field_type(bare, value, rtype) == FieldType.UNCLASSIFIED:
+                return head + value + " "  # printed as written (most words seen only once are these)
             return head + self._report(name, value, False, rtype, _State(syscall_like), _NO_NAMES)
         shown = self._report(name, value[:cut], True, rtype, _State(syscall_like), _NO_NAMES)
         return head + shown, value[cut + 1:], True
