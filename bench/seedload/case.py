@@ -193,8 +193,10 @@ def _restore(kernel: Kernel, found, daemon: DaemonProcess | None, case: Case) ->
     if case.wait_time:
         kernel.release_sleepers()
     kernel.delete_keyed_rules(KEY)
-    if daemon is not None and daemon.proc.returncode is None:
-        daemon.stop()
+    if daemon is not None:
+        if daemon.proc.returncode is None:
+            daemon.stop()
+        kernel.delete_stale_self_exclusions(daemon.pid)  # a c2audit daemon we had to kill leaves them
     kernel.unregister_gone()
     kernel.restore(found)
     now = kernel.status()

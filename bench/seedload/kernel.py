@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from c2audit.daemon.selfexclude import excluded_pid
 from c2audit.kernel import AuditClient
 from c2audit.netlink import AuditStatus
 from c2audit.rules import compile_rules_text, decompile
@@ -93,6 +94,18 @@ class Kernel:
             self.set(**changes)
         return changes
 
+    def delete_stale_self_exclusions(self, pid: int | None = None) -> int:
+        """Delete c2audit's self-exclusion rules of ``pid`` (None: of any pid no longer alive); how many.
+
+        A c2audit daemon deletes its own at stop; one that was killed leaves them
+        (the next daemon to register deletes them too).
+        """
+        stale = [rule for rule in self.rules()
+                 if (owner := excluded_pid(rule)) is not None and (owner == pid if pid else not process_alive(owner))]
+        for rule in stale:
+            self.delete_rule(rule)
+        return len(stale)
+
     def delete_keyed_rules(self, key: str) -> int:
         """Delete every rule carrying ``key`` (ours, maybe left by an interrupted run); how many."""
         ours = [rule for rule in self.rules() if has_key(rule, key)]
@@ -111,8 +124,13 @@ class Kernel:
 
 
 def busy_reasons(kernel: Kernel, key: str) -> list[str]:
-    """Why a case cannot start now (empty: it can); rules with ``key`` are ours and are deleted."""
+    """Why a case cannot start now (empty: it can).
+
+    Rules with ``key`` are ours and are deleted, and so are self-exclusion
+    rules a killed c2audit daemon left.
+    """
     kernel.delete_keyed_rules(key)
+    kernel.delete_stale_self_exclusions()
     status = kernel.status()
     reasons = []
     if status.enabled == 2:
