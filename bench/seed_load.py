@@ -86,65 +86,39 @@ def plan(args: argparse.Namespace) -> list[list[Case]]:
     return repeats
 
 
-def calibrate(workloads: set[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
-    return {command: count_audited_syscalls(command) for command in workloads}
+def calibrate(commands: set[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    return {command: count_audited_syscalls(command) for command in commands}
 
 
 def _terminate(_signo: int, _frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: every run restores the kernel in its finally
 
 
-def main(argv: list[str]) -> int:
-    args = parse_args(argv)
+def _missing_tool() -> str | None:
     if os.geteuid() != 0:
-        print("seed_load: run as root (it registers audit daemons and loads a rule)", file=sys.stderr)
-        return 2
+        return "run as root (it registers audit daemons and loads a rule)"
     for tool in (AUDITD, "strace", "grep"):
         if not shutil.which(tool):
-            print(f"seed_load: {tool} is missing", file=sys.stderr)
-            return 2
-    os.environ[GUARD_ENV] = "1"  # no request of ours (or the daemons') can lock or panic the kernel
-    signal.signal(signal.SIGTERM, _terminate)
-    repeats = plan(args)
-    load_start = os.getloadavg()
-    commands = {case.workload.command for cases in repeats for case in cases}
-    counts = calibrate(commands)
+            return f"{tool} is missing"
+    return None
+
+
+def _print_header(argv: list[str], counts: dict[tuple[str, ...], int], extra_conf: dict[str, str]) -> None:
     print(f"# seed_load on {platform.node()}, kernel {platform.release()}, {os.cpu_count()} CPUs, "
           f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
     print(f"# command: {' '.join(['.venv/bin/python', 'bench/seed_load.py', *argv])}")
-    print(f"# load average at start: {' '.join(f'{x:.2f}' for x in load_start)}")
+    print(f"# load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for command, count in counts.items():
         print(f"# emitted per copy of `{' '.join(command)}`: {count} open/openat/openat2 calls (strace)")
-    extra_conf = {"c2audit": "".join(f"{line}\n" for line in args.c2audit_conf),
-                  "auditd": "".join(f"{line}\n" for line in args.auditd_conf)}
     for name, lines in extra_conf.items():
         if lines:
             print(f"# {name} config additions: {lines.strip().replace(chr(10), '; ')}")
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="seedload-"))
-    results: list[RunResult] = []
-    interrupted = False
-    try:
-        for cases in repeats:
-            for case in cases:
-                options = Options(root=root, per_copy=counts[case.workload.command], timeout=args.timeout,
-                                  system_wide=args.system_wide,
-                                  profile=Path(args.profile).resolve() if args.profile else None,
-                                  extra_conf=extra_conf)
-                result = measure(case, options)
-                results.append(result)
-                print("# " + " | ".join(report.row_cells(result)), file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
-        interrupted = True
-        print("# interrupted: the kernel was restored by the run in progress", file=sys.stderr)
-    except KernelBusy as exc:
-        interrupted = True
-        print(f"# stopped: {exc}", file=sys.stderr)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+
+
+def _print_results(results: list[RunResult], repeat: int) -> None:
     print()
     print(report.table(results))
-    if args.repeat > 1:
+    if repeat > 1:
         print()
         print(report.summary_table(results))
     print()
@@ -153,12 +127,47 @@ def main(argv: list[str]) -> int:
     print()
     print("Targets of issue 2:")
     print("\n".join(report.verdicts(results)) or "- nothing measured")
-    after = calibrate(commands) if not interrupted else counts
-    stable = all(after[c] == counts[c] for c in commands)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    problem = _missing_tool()
+    if problem:
+        print(f"seed_load: {problem}", file=sys.stderr)
+        return 2
+    os.environ[GUARD_ENV] = "1"  # no request of ours (or the daemons') can lock or panic the kernel
+    signal.signal(signal.SIGTERM, _terminate)
+    repeats = plan(args)
+    commands = {case.workload.command for cases in repeats for case in cases}
+    extra_conf = {"c2audit": "".join(f"{line}\n" for line in args.c2audit_conf),
+                  "auditd": "".join(f"{line}\n" for line in args.auditd_conf)}
+    counts = calibrate(commands)
+    _print_header(argv, counts, extra_conf)
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="seedload-"))
+    results: list[RunResult] = []
+    status = 0
+    try:
+        for case in (case for cases in repeats for case in cases):
+            options = Options(root=root, per_copy=counts[case.workload.command], timeout=args.timeout,
+                              system_wide=args.system_wide, extra_conf=extra_conf,
+                              profile=Path(args.profile).resolve() if args.profile else None)
+            results.append(measure(case, options))
+            print("# " + " | ".join(report.row_cells(results[-1])), file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        status = 130
+        print("# interrupted: the run in progress restored the kernel", file=sys.stderr)
+    except (KernelBusy, RuntimeError, OSError) as exc:  # a daemon that would not start, a busy kernel
+        status = 1
+        print(f"# stopped: {exc}", file=sys.stderr)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    _print_results(results, args.repeat)
+    after = calibrate(commands) if status == 0 else counts
     print()
-    print(f"# emitted counts {'unchanged' if stable else 'CHANGED: ' + repr(after)} after the runs")
+    print(f"# emitted counts {'unchanged' if after == counts else 'CHANGED: ' + repr(after)} after the runs")
     print(f"# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    return 130 if interrupted else 0
+    return status
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ sends the kernel nothing (see ``kernel``), and it does no work of its own.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -104,7 +105,11 @@ def measure(case: Case, options: Options) -> RunResult:
         try:
             return run.measure()
         finally:
-            _restore(kernel, found, run.daemon, case)
+            deferred = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:  # a second Ctrl-C must not cut the restore short: it is delivered after
+                _restore(kernel, found, run.daemon, case)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, deferred)
 
 
 class _Run:
