@@ -163,3 +163,22 @@ def test_cached_fast_path_prints_what_ausearchs_loop_prints(kind: str, words: li
     expected = exact.render(event)
     assert cached.render(event) == expected  # pieces worked out
     assert cached.render(event) == expected  # pieces read from the cache
+
+
+_ARCHES = st.sampled_from(["c000003e", "40000003", "c00000b7", "deadbeef", "ffffffffffffffffff", "C000003E"])
+_NUMBERS = st.sampled_from(["0", "1", "2", "59", "72", "102", "117", "157", "221", "0x3b", "-1", "99999999999"])
+_ARGUMENTS = st.sampled_from(["0", "1", "3", "4", "802", "241", "7ffd", "ffffffffffffff9c", "\x01", "zz", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_ARCHES, _NUMBERS, st.lists(_ARGUMENTS, min_size=4, max_size=4)), min_size=1, max_size=8))
+def test_syscall_records_print_alike_from_the_cache(calls: list[tuple[str, str, list[str]]]) -> None:
+    """SYSCALL records in the kernel's layout reuse arch, syscall and argument texts across records."""
+    exact = InterpretedEncoder(lookups=StaticLookups(), time_format=str)
+    exact.fast = False
+    cached = InterpretedEncoder(lookups=StaticLookups(), time_format=str)
+    for serial, (arch, number, arguments) in enumerate(calls * 2):
+        body = (f"arch={arch} syscall={number} success=yes exit=0 "
+                + " ".join(f"a{index}={value}" for index, value in enumerate(arguments)) + " items=0 pid=1")
+        event = Event(None, T, 0, serial, [parse_line(f"type=SYSCALL msg=audit({T}.000:{serial}): {body}")])
+        assert cached.render(event) == exact.render(event)

@@ -143,6 +143,7 @@ class InterpretedEncoder:
         self._heads: dict[tuple[int, str | None], str] = {}  # "[node=N ]type=NAME msg=audit("
         self._syscall_words: dict[tuple[str, int], tuple[str, int]] = {}
         self._hex_by_syscall: dict[tuple[int, int], tuple[bool, bool, bool, bool]] = {}
+        self._syscall_joined: dict[tuple[str, str], _SyscallWords] = {}
 
     def encode(self, item: Output) -> bytes:
         if not isinstance(item, Event):
@@ -229,23 +230,36 @@ class InterpretedEncoder:
         caches = self._pieces.get(rtype)
         if caches is None or len(caches[0]) + len(caches[1]) + len(caches[2]) > _PIECES_LIMIT:
             caches = self._pieces[rtype] = ({}, {}, {})
-        plain, preceded, joined = caches
         words = body.split(" ")
-        text = self._joined_body(rtype, words, caches)
+        syscall: _SyscallWords | None = None
+        if (rtype == uapi.AUDIT_SYSCALL and len(words) > 2 and words[1][:5] == "arch=" and words[2][:8] == "syscall="
+                and body.count("arch=") == 1 and body.count("syscall=") == 1):
+            # The kernel's layout: every argument is read with this arch and syscall, so their
+            # plain (hex) texts can be kept with the other words, per (arch, syscall).
+            key = (words[1], words[2])
+            syscall = self._syscall_joined.get(key)
+            if syscall is None or len(syscall.joined) > _PIECES_LIMIT:
+                if len(self._syscall_joined) > _PIECES_LIMIT // 16:
+                    self._syscall_joined.clear()
+                syscall = self._syscall_joined[key] = _SyscallWords()
+        text = self._joined_body(rtype, words, caches[0], caches[2] if syscall is None else syscall.joined, syscall)
         if text is not None:
             return text
         return self._loop_body(rtype, words, caches)
 
     def _joined_body(
-        self, rtype: int, words: list[str], caches: tuple[dict[str, object], dict[str, object], dict[str, str]]
+        self, rtype: int, words: list[str], plain: dict[str, object], joined: dict[str, str],
+        syscall: _SyscallWords | None,
     ) -> str | None:
         """The record as every word's joined text (see :meth:`_join`), or None: the loop decides.
 
         Known words are looked up in one pass in C; the few others (words seen
         for the first time, a SYSCALL record's machine, syscall and arguments)
         are worked out in order; then one substring test checks the marks.
+        With ``syscall``, ``joined`` belongs to this record's arch and syscall,
+        so arguments whose text depends on nothing else are kept there too, and
+        the machine and syscall they set are remembered for the next record.
         """
-        plain, _, joined = caches
         while words and "=" not in words[-1]:
             words = words[:-1]  # loose words after the last field print nothing
         entries = list(map(joined.get, words))
@@ -267,16 +281,24 @@ class InterpretedEncoder:
                         if entry is None:
                             return None
                         plain[word] = entry
-                        if entry.__class__ is not _Role:
-                            self._join(rtype, word, entry, False, joined)
                     if entry.__class__ is _Role:
                         if state is None:
                             state = _State(True)
-                        text = self._dependent(entry, word, rtype, state)  # type: ignore[arg-type]
+                            if syscall is not None and syscall.sets is not None:
+                                state.machine, state.syscall = syscall.sets  # arch and syscall joined already
+                                state.arch_seen = True
+                        text, pure = self._role_text(entry, word, rtype, state)  # type: ignore[arg-type]
+                        if syscall is not None:
+                            syscall.sets = (state.machine, state.syscall)
+                            if pure:
+                                joined[word] = text
                     else:
                         text = joined.get(word)
                         if text is None:
-                            return None  # a word that does not join
+                            self._join(rtype, word, entry, False, joined)
+                            text = joined.get(word)
+                            if text is None:
+                                return None  # a word that does not join
                 entries[index] = text
                 if None not in entries:
                     break
@@ -324,7 +346,7 @@ class InterpretedEncoder:
                 if entry.__class__ is _Role:
                     if state is None:
                         state = _State(True)
-                    append(self._dependent(entry, word, rtype, state))  # type: ignore[arg-type]
+                    append(self._role_text(entry, word, rtype, state)[0])  # type: ignore[arg-type]
                     break
                 piece, word, cut = entry  # type: ignore[misc]  # cut at a comma or after msg=
                 append(piece)
@@ -409,11 +431,13 @@ class InterpretedEncoder:
         shown = self._report(name, value[:cut], True, rtype, _State(syscall_like), _NO_NAMES)
         return head + shown, value[cut + 1:], True
 
-    def _dependent(self, role: _Role, word: str, rtype: int, state: _State) -> str:
+    def _role_text(self, role: _Role, word: str, rtype: int, state: _State) -> tuple[str, bool]:
         """A word of a SYSCALL/SECCOMP record that reads or sets the record's machine and syscall.
 
-        Same text as :meth:`_report`; ``arch`` and a first ``syscall`` are cached
-        with what they set, arguments are printed from one context per record.
+        Same text as :meth:`_report`, and whether it depends on nothing but the
+        word, the machine and the syscall (not on a0/a1).  ``arch`` and a first
+        ``syscall`` are cached with what they set; arguments printed as plain
+        hex need no context, the others one per record.
         """
         name, _, value = word.partition("=")
         if state.machine == _UNSET:
@@ -423,12 +447,13 @@ class InterpretedEncoder:
                 state.hex_args = self._hex_args(c_int(state.machine), state.syscall)
             if state.hex_args[role.index]:  # most arguments of most syscalls: 0x and the value
                 shown = "0x" + value
-                return f"{name}={shown if shown.isprintable() else apply_escape(shown, EscapeMode.TTY)} "
+                return f"{name}={shown if shown.isprintable() else apply_escape(shown, EscapeMode.TTY)} ", True
             context = state.context
             if context is None:
                 context = state.context = RecordContext(
                     rtype, c_int(state.machine), state.syscall, self._a0, self._a1, None, _NO_NAMES)
-            return f"{name}={apply_escape(print_arg(role.index, value, context, self.lookups), EscapeMode.TTY)} "
+            shown = apply_escape(print_arg(role.index, value, context, self.lookups), EscapeMode.TTY)
+            return f"{name}={shown} ", False
         if role.kind == "arch" and state.arch_seen is False:
             hit = self._arch_words.get(word)
             if hit is None:
@@ -439,10 +464,11 @@ class InterpretedEncoder:
                 hit = self._arch_words[word] = (f"{name}={self._report(name, value, False, rtype, probe, _NO_NAMES)}",
                                                 probe.machine)
             state.machine, state.arch_seen, state.context, state.hex_args = hit[1], True, None, None
-            return hit[0]
+            return hit[0], True
         if role.kind == "syscall" and state.syscall < 0:
             key = (word, state.machine)
             hit = self._syscall_words.get(key)
+            pure = hit is not None
             if hit is None:
                 if len(self._syscall_words) > _PIECES_LIMIT:
                     self._syscall_words.clear()
@@ -452,10 +478,11 @@ class InterpretedEncoder:
                 machine = c_int(probe.machine)
                 if syscall_name(machine if machine >= 0 else self.lookups.host_machine, hit[1]) not in _MULTIPLEXERS:
                     self._syscall_words[key] = hit
+                    pure = True
             state.syscall, state.context, state.hex_args = hit[1], None, None
-            return hit[0]
+            return hit[0], pure
         state.context = state.hex_args = None  # a second arch or syscall may change what arguments mean
-        return f"{name}={self._report(name, value, False, rtype, state, _NO_NAMES)}"
+        return f"{name}={self._report(name, value, False, rtype, state, _NO_NAMES)}", False
 
     def _hex_args(self, machine: int, syscall: int) -> tuple[bool, bool, bool, bool]:
         """Which of a0..a3 of this syscall auparse prints as ``0x`` and the value (no other reading)."""
@@ -560,6 +587,17 @@ class InterpretedEncoder:
         if kind == FieldType.TTY_DATA:
             return text
         return text + " "
+
+
+class _SyscallWords:
+    """The joined words of SYSCALL records with one (arch, syscall) pair, and the machine and
+    syscall those two set."""
+
+    __slots__ = ("joined", "sets")
+
+    def __init__(self) -> None:
+        self.joined: dict[str, str] = {}
+        self.sets: tuple[int, int] | None = None
 
 
 class _State:
