@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c2audit.encode.interpreted import InterpretedEncoder, search_items
+from c2audit.encode.interpreted import InterpretedEncoder
 from c2audit.events import AuparseGrouper, Event, group
-from c2audit.events_ausearch import LINE_LIMIT, AusearchGrouper, ausearch_view
+from c2audit.events_ausearch import LINE_LIMIT, AusearchGrouper, ausearch_view, search_items
 from c2audit.interpret import StaticLookups
 from c2audit.records import Record, RecordError, parse_line
 

@@ -1,4 +1,4 @@
-"""Grouping records into events exactly as ``ausearch`` 3.0.9 does (``ausearch-lol.c``).
+"""The events ``ausearch`` 3.0.9 prints: its grouping (``ausearch-lol.c``) and its filter (``ausearch-parse.c``).
 
 ``ausearch`` does not use libauparse to group a log; it has its own list of
 events, with its own rules, and ``c2audit parse --format interpreted`` must
@@ -20,6 +20,13 @@ follow them to print the same events in the same order:
 * **Order.**  The earliest held event by (second, millisecond, serial), the
   lowest slot on ties, is delivered once complete; a complete event behind an
   incomplete earlier one waits.
+* **Which are printed** (:func:`search_items`).  Even with no search option,
+  ``extract_search_items`` checks a few things and drops the whole event when
+  one fails: a SYSCALL record without ``arch=``, ``syscall=``, ``a0=``, ``a1=``
+  each followed by a space (or with an out-of-range number), a kernel AVC
+  without ``tclass=``, an AVC whose ``{`` has no ``}``, a SECCOMP record whose
+  ``arch=`` is not followed by ``syscall=``, an integrity record with a bad
+  ``pid=``.  It also gives each SYSCALL record's a0/a1 to the report.
 
 Pure: records in, events out, no clock (``tick`` takes the caller's ``now``).
 ``max_pending`` bounds the events held (ausearch has no bound; past it the
@@ -28,12 +35,18 @@ earliest is delivered as it is) so that memory stays flat on any input.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from c2audit.cnum import strtoul
 from c2audit.events import Event, Output, is_last_record_auparse_3_0
 from c2audit.records import Record, RecordError, parse_line
 from c2audit.tables import uapi
+
+_AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
+_INTEGRITY_TYPES = range(uapi.AUDIT_INTEGRITY_DATA, uapi.AUDIT_INTEGRITY_RULE + 1)
+_SYSCALL_ITEMS = re.compile(r"arch=([^ ]*) [\s\S]*?syscall=([^ ]*) [\s\S]*?a0=([^ ]*) [\s\S]*?a1=([^ ]*) ")
 
 LINE_LIMIT = 8969
 """Bytes of a line ``ausearch`` keeps: ``fgets`` into a MAX_AUDIT_MESSAGE_LENGTH (8970) buffer."""
@@ -195,3 +208,105 @@ class AusearchGrouper:
             heapq.heappush(self._free_slots, done.slot)
             ready.append(done.event)
         return ready
+
+
+# --- which events ausearch prints: extract_search_items() with no search criteria --------------
+
+
+def search_items(records: list[Record]) -> list[tuple[str, tuple[int, int] | None]] | None:
+    """Per record, the text ausearch prints and a SYSCALL record's (a0, a1); None: not printed.
+
+    With ``-i`` and no search option, ``extract_search_items`` still checks a
+    few things and drops the whole event when one fails; ``parse_avc`` also
+    overwrites a ``}`` that no space precedes with a space.
+    """
+    seen: list[tuple[str, tuple[int, int] | None]] = []
+    for record in records:
+        text = record.text
+        args = None
+        rtype = record.type
+        if rtype == uapi.AUDIT_SYSCALL:
+            args = _syscall_args(text)
+            if args is None:
+                return None
+        elif rtype in _AVC_TYPES:
+            checked = _avc_text(text, rtype)
+            if checked is None:
+                return None
+            text = checked
+        elif rtype == uapi.AUDIT_SECCOMP:
+            if not _seccomp_ok(text):
+                return None
+        elif rtype in _INTEGRITY_TYPES:
+            if not _number_ok(text, "pid=", 0, 10):
+                return None
+        seen.append((text, args))
+    return seen
+
+
+def _number_after(text: str, label: str, start: int, base: int) -> tuple[int, int] | None:
+    """(value, end) of ``label`` found from ``start`` and ended by a space; None: ausearch fails."""
+    at = text.find(label, start)
+    if at < 0:
+        return None
+    begin = at + len(label)
+    end = text.find(" ", begin)
+    if end < 0:
+        return None
+    number, erange = strtoul(text[begin:end], base)
+    return None if erange else (number, end)
+
+
+def _number_ok(text: str, label: str, start: int, base: int) -> bool:
+    """A field that may be absent, but when present must end with a space and be in range."""
+    return text.find(label, start) < 0 or _number_after(text, label, start, base) is not None
+
+
+def _syscall_args(text: str) -> tuple[int, int] | None:
+    """``parse_syscall`` in the interpreted report: arch, syscall, a0, a1, in that order.
+
+    ausearch takes the first of each label after the previous value, and each
+    value must end with a space and be in range.  The pattern finds the same
+    values: its lazy gaps take the first occurrences, and whenever ausearch
+    fails (a label missing, a value running to the end) nothing later can match.
+    """
+    found = _SYSCALL_ITEMS.search(text)
+    if found is None:
+        return None
+    arch, syscall, a0, a1 = found.groups()
+    if (len(arch) > 16 and strtoul(arch, 16)[1]) or (len(syscall) > 19 and strtoul(syscall, 10)[1]):
+        return None  # out of range (shorter values cannot be)
+    first, erange = strtoul(a0, 16)
+    second, erange_second = strtoul(a1, 16)
+    return None if erange or erange_second else (first, second)
+
+
+def _seccomp_ok(text: str) -> bool:
+    """``parse_kernel_anom`` for SECCOMP: when ``arch=`` is there, ``syscall=`` must follow."""
+    if text.find("arch=") < 0:
+        return True  # a few kernels did not log it
+    found = _number_after(text, "arch=", 0, 16)
+    return found is not None and _number_after(text, "syscall=", found[1], 10) is not None
+
+
+def _avc_text(text: str, rtype: int) -> str | None:
+    """``parse_avc``: the permission braces must close; a kernel AVC needs ``tclass=``."""
+    term = 0
+    avc = text.find("avc: ")
+    if avc >= 0:
+        brace = text.find("{", avc + 5)
+        if brace >= 0:
+            start = brace + 1
+            while text[start:start + 1] == " ":
+                start += 1
+            close = text.find("}", start)
+            if close < 0:
+                return None
+            while text[close - 1] == " ":
+                close -= 1
+            if text[close] != " ":
+                text = text[:close] + " " + text[close + 1:]  # parse_avc leaves a space there
+            term = close
+    if rtype == uapi.AUDIT_USER_AVC:
+        return text
+    return text if text.find("tclass=", term) >= 0 else None

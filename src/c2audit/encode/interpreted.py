@@ -26,25 +26,27 @@ record with its own loop, and the quirks of that loop are part of the output::
   come from the last SYSCALL record *printed* — since records print last to
   first, those of the previous event for the records before it.
   Unclassified values print raw; ``key`` lists print as ``key=a key=b``.
-* Events ``ausearch``'s search-item extraction refuses are not printed at all:
-  a SYSCALL record without ``arch=``, ``syscall=``, ``a0=``, ``a1=`` each
-  followed by a space (or with an out-of-range number), a kernel AVC without
-  ``tclass=``, an AVC whose ``{`` has no ``}``, a SECCOMP record whose ``arch=``
-  is not followed by ``syscall=``, an integrity record with a bad ``pid=``.
 
-Records come from :class:`c2audit.events_ausearch.AusearchGrouper`, which
-groups them as ausearch does; ``c2audit parse --format interpreted`` uses it.
+Events come from :class:`c2audit.events_ausearch.AusearchGrouper`, which groups
+records as ausearch does (``c2audit parse --format interpreted`` uses it);
+those :func:`c2audit.events_ausearch.search_items` refuses are not printed.
+
+Speed: :meth:`InterpretedEncoder._exact_body` is that loop, line for line.  Most
+records take a cached path instead that prints the same (a hypothesis test
+holds the two equal): each distinct word's text is worked out once per record
+type, and a record whose words are all known is one lookup pass and one join.
+The caches are bounded, so memory stays flat.
 """
 from __future__ import annotations
 
 import locale
-import re
 import time
 from collections.abc import Callable
 
 from c2audit.cnum import c_int, strtoul
 from c2audit.encode import EncodeOptions
 from c2audit.events import Event, Output
+from c2audit.events_ausearch import search_items
 from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
 from c2audit.interpret.encoded import apply_escape
 from c2audit.interpret.syscall_args import a0_printer, a1_printer, a2_printer, a3_printer, print_arg, syscall_name
@@ -57,10 +59,7 @@ SEPARATOR = "----\n"
 _UNSET = (1 << 64) - 1  # ausearch's "unsigned long machine = -1"
 _KEY_SEPARATOR = "\x01"
 _SYSCALL_LIKE = frozenset((uapi.AUDIT_SYSCALL, uapi.AUDIT_SECCOMP))
-_AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
-_INTEGRITY_TYPES = range(uapi.AUDIT_INTEGRITY_DATA, uapi.AUDIT_INTEGRITY_RULE + 1)
 _DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
-_SYSCALL_ITEMS = re.compile(r"arch=([^ ]*) [\s\S]*?syscall=([^ ]*) [\s\S]*?a0=([^ ]*) [\s\S]*?a1=([^ ]*) ")
 
 _PIECES_LIMIT = 1 << 16  # cached words per record type
 
@@ -216,16 +215,16 @@ class InterpretedEncoder:
         return self._exact_body(record, body)
 
     def _fast_body(self, rtype: int, body: str) -> str | None:
-        """:meth:`_exact_body` for the common record, from pieces cached per (record type, word).
+        """:meth:`_exact_body` for the common record, from texts cached per (record type, word).
 
         ausearch's loop cuts a record at spaces, at a value's closing quote and
-        at a comma; for a word whose quoted value closes at its end, what the
-        word prints depends only on the word and on whether words without
-        ``=`` precede it (then ausearch sees its name with a leading space),
-        so each (word, preceded) pair is worked out once and cached as: the
-        text printed, and for a word cut at a comma or after ``msg=``, the rest
-        of the word to read next.  Anything else (a quote open across words,
-        an odd word in a SYSCALL record) returns None, for the exact loop.
+        at a comma.  For a word whose quoted value closes at its end, what the
+        word prints depends only on the word and on whether words without ``=``
+        precede it (ausearch then sees its name with a leading space), so it is
+        worked out once: as a piece for the loop (:meth:`_loop_body`), and as
+        a marked text for joining whole records (:meth:`_joined_body`, tried
+        first).  Anything else (a quote open across words, an odd word in a
+        SYSCALL record) returns None, for the exact loop.
         """
         caches = self._pieces.get(rtype)
         if caches is None or len(caches[0]) + len(caches[1]) + len(caches[2]) > _PIECES_LIMIT:
@@ -612,105 +611,3 @@ class _State:
         self.arch_seen = False
         self.context: RecordContext | None = None  # the arguments' context, while machine and syscall hold
         self.hex_args: tuple[bool, bool, bool, bool] | None = None  # see InterpretedEncoder._hex_args
-
-
-# --- which events ausearch prints: extract_search_items() with no search criteria ---------
-
-
-def search_items(records: list[Record]) -> list[tuple[str, tuple[int, int] | None]] | None:
-    """Per record, the text ausearch prints and a SYSCALL record's (a0, a1); None: not printed.
-
-    With ``-i`` and no search option, ``extract_search_items`` still checks a
-    few things and drops the whole event when one fails; ``parse_avc`` also
-    overwrites a ``}`` that no space precedes with a space.
-    """
-    seen: list[tuple[str, tuple[int, int] | None]] = []
-    for record in records:
-        text = record.text
-        args = None
-        rtype = record.type
-        if rtype == uapi.AUDIT_SYSCALL:
-            args = _syscall_args(text)
-            if args is None:
-                return None
-        elif rtype in _AVC_TYPES:
-            checked = _avc_text(text, rtype)
-            if checked is None:
-                return None
-            text = checked
-        elif rtype == uapi.AUDIT_SECCOMP:
-            if not _seccomp_ok(text):
-                return None
-        elif rtype in _INTEGRITY_TYPES:
-            if not _number_ok(text, "pid=", 0, 10):
-                return None
-        seen.append((text, args))
-    return seen
-
-
-def _number_after(text: str, label: str, start: int, base: int) -> tuple[int, int] | None:
-    """(value, end) of ``label`` found from ``start`` and ended by a space; None: ausearch fails."""
-    at = text.find(label, start)
-    if at < 0:
-        return None
-    begin = at + len(label)
-    end = text.find(" ", begin)
-    if end < 0:
-        return None
-    number, erange = strtoul(text[begin:end], base)
-    return None if erange else (number, end)
-
-
-def _number_ok(text: str, label: str, start: int, base: int) -> bool:
-    """A field that may be absent, but when present must end with a space and be in range."""
-    return text.find(label, start) < 0 or _number_after(text, label, start, base) is not None
-
-
-def _syscall_args(text: str) -> tuple[int, int] | None:
-    """``parse_syscall`` in the interpreted report: arch, syscall, a0, a1, in that order.
-
-    ausearch takes the first of each label after the previous value, and each
-    value must end with a space and be in range.  The pattern finds the same
-    values: its lazy gaps take the first occurrences, and whenever ausearch
-    fails (a label missing, a value running to the end) nothing later can match.
-    """
-    found = _SYSCALL_ITEMS.search(text)
-    if found is None:
-        return None
-    arch, syscall, a0, a1 = found.groups()
-    if (len(arch) > 16 and strtoul(arch, 16)[1]) or (len(syscall) > 19 and strtoul(syscall, 10)[1]):
-        return None  # out of range (shorter values cannot be)
-    first, erange = strtoul(a0, 16)
-    second, erange_second = strtoul(a1, 16)
-    return None if erange or erange_second else (first, second)
-
-
-def _seccomp_ok(text: str) -> bool:
-    """``parse_kernel_anom`` for SECCOMP: when ``arch=`` is there, ``syscall=`` must follow."""
-    if text.find("arch=") < 0:
-        return True  # a few kernels did not log it
-    found = _number_after(text, "arch=", 0, 16)
-    return found is not None and _number_after(text, "syscall=", found[1], 10) is not None
-
-
-def _avc_text(text: str, rtype: int) -> str | None:
-    """``parse_avc``: the permission braces must close; a kernel AVC needs ``tclass=``."""
-    term = 0
-    avc = text.find("avc: ")
-    if avc >= 0:
-        brace = text.find("{", avc + 5)
-        if brace >= 0:
-            start = brace + 1
-            while text[start:start + 1] == " ":
-                start += 1
-            close = text.find("}", start)
-            if close < 0:
-                return None
-            while text[close - 1] == " ":
-                close -= 1
-            if text[close] != " ":
-                text = text[:close] + " " + text[close + 1:]  # parse_avc leaves a space there
-            term = close
-    if rtype == uapi.AUDIT_USER_AVC:
-        return text
-    return text if text.find("tclass=", term) >= 0 else None
