@@ -36,6 +36,7 @@ import pytest
 from c2audit.cli import ctl as cli
 from c2audit.ctl import Session
 from c2audit.kernel import AuditClient
+from c2audit.machines import ELF_OF_MACHINE, MACHINE_OF_ELF, THIRTY_TWO_BIT_OF
 from c2audit.netlink import AuditStatus
 from c2audit.rules import syscalls
 
@@ -91,13 +92,13 @@ def failed_lines(stderr: str, shift: int = 0) -> list[int]:
 
 def named_like_c2audit(listing: str) -> str:
     """auditctl 3.0.9's listing with the syscall numbers its tables lack named from c2audit's tables."""
-    host = syscalls.ELF_OF_MACHINE[syscalls.machine_of(os.uname().machine)]
+    host = ELF_OF_MACHINE[syscalls.machine_of(os.uname().machine)]
     lines = []
     for line in listing.split("\n"):
         arch = re.search(r" -F arch=b(32|64)", line)
         elf = host
         if arch and arch.group(1) == "32":
-            elf = syscalls.ELF_OF_MACHINE[syscalls.THIRTY_TWO_BIT_OF[syscalls.MACHINE_OF_ELF[host]]]
+            elf = ELF_OF_MACHINE[THIRTY_TWO_BIT_OF[MACHINE_OF_ELF[host]]]
 
         def name(match: re.Match[str], elf: int = elf) -> str:
             words = [syscalls.syscall_name(int(w), elf) or w if w.isdigit() else w for w in match.group(2).split(",")]

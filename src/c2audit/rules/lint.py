@@ -29,11 +29,11 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from c2audit.machines import ELF_OF_MACHINE, MACHINE_NAME, THIRTY_TWO_BIT_OF
 from c2audit.rules import syscalls
 from c2audit.rules.compiler import CompiledRule, Environment, compile_rule
 from c2audit.rules.errors import Origin, RuleError, RuleWarning
 from c2audit.rules.matching import Selector, covers, keys, overlaps, satisfiable
-from c2audit.rules.ruledata import MASK_WORDS
 from c2audit.rules.syntax import (
     FILTER_NAME,
     DeleteAllRules,
@@ -204,18 +204,18 @@ class _Linter:
         rule = compiled.rule
         if rule.flags & ~uapi.AUDIT_FILTER_PREPEND != uapi.AUDIT_FILTER_EXIT:
             return
-        if all(word == 0xFFFFFFFF for word in rule.mask[: MASK_WORDS - 1]):
+        if rule.all_syscalls:
             return  # all syscalls mean the same on either ABI
         if any(f.field == uapi.AUDIT_ARCH for f in rule.fields):
             return
         if any(w.code == "biarch-mismatch" for w in compiled.warnings):
             return  # auditctl's own warning already says it
         machine = syscalls.machine_of(self.environment.machine)
-        companion = syscalls.THIRTY_TWO_BIT_OF.get(machine)
-        if companion is not None and companion in syscalls.ELF_OF_MACHINE:
+        companion = THIRTY_TWO_BIT_OF.get(machine)
+        if companion is not None and companion in ELF_OF_MACHINE:
             self._warn(compiled, "no-arch",
                        f"syscall rule without -F arch on a biarch {self.environment.machine} machine: its "
-                       f"syscall numbers also match {syscalls.MACHINE_NAME[companion]} calls, where they are "
+                       f"syscall numbers also match {MACHINE_NAME[companion]} calls, where they are "
                        "other syscalls; write one rule per arch (-F arch=b64 and -F arch=b32)")
 
     # -- the replay ---------------------------------------------------------------------------

@@ -13,17 +13,11 @@ from __future__ import annotations
 
 from c2audit import machines
 from c2audit.cnum import scan, strtol, strtoul
-from c2audit.machines import ELF_OF_MACHINE, MACHINE_BY_NAME, MACHINE_NAME, MACHINE_OF_ELF, THIRTY_TWO_BIT_OF
+from c2audit.machines import ELF_OF_MACHINE, MACHINE_BY_NAME, MACHINE_NAME, MACHINE_OF_ELF
 from c2audit.rules.errors import FieldError
 from c2audit.rules.ruledata import MASK_WORDS
 
 MAX_SYSCALL = MASK_WORDS * 32  # numbers at or past this do not fit the mask
-
-# lint.py and the ctl kernel tests still reach the machine tables through this module
-__all__ = [
-    "ELF_OF_MACHINE", "MACHINE_NAME", "MACHINE_OF_ELF", "MAX_SYSCALL", "THIRTY_TWO_BIT_OF", "arch_name",
-    "machine_of", "resolve_arch", "syscall_name", "syscall_number", "uring_op_number",
-]
 
 
 def machine_of(uname_machine: str) -> int:
