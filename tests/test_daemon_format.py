@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from c2audit.daemon import logformat
-from c2audit.daemon.logformat import LineFormatter, daemon_payload, is_logged, type_name
+from c2audit.daemon.logformat import LineFormatter, daemon_payload, is_logged
+from c2audit.records import TYPE_BY_NAME, type_name
 from c2audit.tables import uapi
 
 LINE = re.compile(rb"^(?:node=(\S+) )?type=(\S+) msg=(audit\(.*)$")
@@ -17,12 +18,11 @@ LINE = re.compile(rb"^(?:node=(\S+) )?type=(\S+) msg=(audit\(.*)$")
 
 def kernel_records(log: Path) -> list[tuple[bytes | None, int, bytes, bytes]]:
     """(node, type number, payload as the kernel sent it, the line auditd wrote) for a RAW log."""
-    numbers = {name: number for number, name in logformat.TYPE_NAMES.items()}
     found = []
     for line in log.read_bytes().splitlines():
         match = LINE.match(line)
-        if match and b"\x1d" not in line and match.group(2).decode() in numbers:
-            found.append((match.group(1), numbers[match.group(2).decode()], match.group(3), line))
+        if match and b"\x1d" not in line and match.group(2).decode() in TYPE_BY_NAME:
+            found.append((match.group(1), TYPE_BY_NAME[match.group(2).decode()], match.group(3), line))
     return found
 
 
@@ -111,7 +111,6 @@ def test_enriched_lines_match_auditds(corpus: Path) -> None:
 
     names = StaticLookups(users={1561577791: "na-uoradbdba03", 2012: "dllogc", 0: "root", 1006: "mborden"},
                           groups={2007: "oinstall"})
-    numbers = {name: number for number, name in logformat.TYPE_NAMES.items()}
     log = (corpus / "logs" / "elastic-integrations__test-auditd-enriched.log").read_bytes()
     checked = 0
     for line in log.splitlines():
@@ -120,7 +119,7 @@ def test_enriched_lines_match_auditds(corpus: Path) -> None:
             continue  # that inet6 line was edited by hand: its address does not match its saddr bytes
         node = match.group(1).decode() if match.group(1) else None
         formatter = LineFormatter(node, make_enricher(names))
-        assert formatter.line(numbers[match.group(2).decode()], match.group(3)) == line + b"\n"
+        assert formatter.line(TYPE_BY_NAME[match.group(2).decode()], match.group(3)) == line + b"\n"
         checked += 1
     assert checked == 4
 

@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c2audit.machines import SYSCALL_TABLES
+from c2audit.records import TYPE_BY_NAME
 from c2audit.rules import Environment, RuleData, RuleDataError, RuleError, compile_rules_text, decompile
-from c2audit.rules.fields import COMPARISON_TEXT, ERRNO_NUMBER, FSTYPE_NUMBER, MSGTYPE_NUMBER
+from c2audit.rules.fields import COMPARISON_TEXT, ERRNO_NUMBER, FSTYPE_NUMBER
 from c2audit.tables import uapi
 
 ENV = Environment(machine="x86_64", is_dir=lambda path: path.endswith("d"))
@@ -72,7 +73,7 @@ EXIT_FIELDS = st.one_of(
                             for op in ("=", "!=")})),
 )
 MSGTYPE = field("msgtype", EQUALITY,
-                st.one_of(st.sampled_from(sorted(MSGTYPE_NUMBER)), st.integers(1000, 2999)))
+                st.one_of(st.sampled_from(sorted(TYPE_BY_NAME)), st.integers(1000, 2999)))
 KEYS = st.lists(WORD, max_size=3).map(lambda keys: "".join(f" -k {k}" for k in keys))
 ACTION = st.sampled_from(["always", "never"])
 

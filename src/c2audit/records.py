@@ -38,15 +38,15 @@ from __future__ import annotations
 import re
 from itertools import compress, repeat
 
-from c2audit.tables import msg_typetab, uapi
+from c2audit.tables import msg_typetab, name_by_number, number_by_name, uapi
 
 UNKNOWN_TYPE = -1
 """Record type of a ``type=`` name no table knows (libaudit returns -1 too)."""
 
-TYPE_BY_NAME: dict[str, int] = {name: int(number) for number, name in msg_typetab.ENTRIES}
-NAME_BY_TYPE: dict[int, str] = {}
-for _number, _name in msg_typetab.ENTRIES:
-    NAME_BY_TYPE.setdefault(int(_number), _name)
+# The message type names, for every module that reads or writes them (the daemon's log lines,
+# the rules' msgtype field): built once, here.
+TYPE_BY_NAME: dict[str, int] = number_by_name(msg_typetab.ENTRIES)
+NAME_BY_TYPE: dict[int, str] = name_by_number(msg_typetab.ENTRIES)
 
 ENRICHED_SEPARATOR = "\x1d"  # AUDIT_INTERP_SEPARATOR
 KEY_SEPARATOR = b"\x01"  # AUDIT_KEY_SEPARATOR: several rule keys in one key= value

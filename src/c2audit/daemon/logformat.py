@@ -4,8 +4,8 @@ A kernel record ``(type, payload)`` becomes ``type=NAME msg=<payload>`` with
 ``node=<name> `` in front when ``name_format`` asks for it, exactly as auditd's
 ``format_raw()`` writes it: newlines inside the payload become spaces and one
 trailing space is trimmed, so ``ausearch``/``aureport`` read the log unchanged.
-Type names come from ``c2audit.tables.msg_typetab``; a type the table lacks is
-written ``UNKNOWN[n]``, never dropped.  ENRICHED lines append auditd's
+Type names are :func:`c2audit.records.type_name`'s (``msg_typetab``); a type
+the table lacks is written ``UNKNOWN[n]``, never dropped.  ENRICHED lines append auditd's
 ``\\x1d`` separator and the interpreted names that an ``enrich`` callable returns.
 
 The daemon's own records (``DAEMON_START`` ...) are built here from explicit
@@ -17,9 +17,8 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from c2audit.tables import msg_typetab, uapi
-
-TYPE_NAMES: dict[int, str] = {int(key): name for key, name in msg_typetab.ENTRIES}
+from c2audit.records import type_name
+from c2audit.tables import uapi
 
 # Messages on the socket that are not log records (auditd's netlink_handler
 # skips the same): netlink control, replies, daemon-range types (only the daemon
@@ -34,11 +33,6 @@ NOT_LOGGED: frozenset[int] = frozenset(
 INTERP_SEPARATOR = b"\x1d"  # AUDIT_INTERP_SEPARATOR: raw fields | interpreted fields
 
 Enricher = Callable[[int, bytes], bytes | None]
-
-
-def type_name(msg_type: int) -> str:
-    """The record type's name, ``UNKNOWN[n]`` when no table knows it."""
-    return TYPE_NAMES.get(msg_type) or f"UNKNOWN[{msg_type}]"
 
 
 def is_logged(msg_type: int) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from c2audit import machines
 from c2audit.cnum import c_int
+from c2audit.records import NAME_BY_TYPE
 from c2audit.rules import fields as F
 from c2audit.rules import syscalls
 from c2audit.rules.ruledata import MASK_WORDS, RuleData, RuleField
@@ -126,7 +127,7 @@ class _Printer:
         value = item.value
         match field:
             case uapi.AUDIT_MSGTYPE:
-                return f" -F {name}{symbol}{F.MSGTYPE_NAME.get(value, c_int(value))}"
+                return f" -F {name}{symbol}{NAME_BY_TYPE.get(value, c_int(value))}"
             case uapi.AUDIT_WATCH | uapi.AUDIT_DIR if watch:
                 return f"-w {text}"
             case uapi.AUDIT_WATCH:

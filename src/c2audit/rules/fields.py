@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from c2audit.cnum import c_uint, scan, strtol
+from c2audit.records import TYPE_BY_NAME
 from c2audit.rules.errors import FieldError
 from c2audit.tables import (
     errtab,
     fieldtab,
     fstypetab,
     ftypetab,
-    msg_typetab,
     name_by_number,
     number_by_name,
     optab,
@@ -41,8 +41,6 @@ _COMPARE_OPERATOR_SEARCH = ("!=", "=")
 
 ERRNO_NUMBER = number_by_name(errtab.ENTRIES)
 ERRNO_NAME = name_by_number(errtab.ENTRIES)
-MSGTYPE_NUMBER = number_by_name(msg_typetab.ENTRIES)
-MSGTYPE_NAME = name_by_number(msg_typetab.ENTRIES)
 FILETYPE_NUMBER = number_by_name(ftypetab.ENTRIES)
 FSTYPE_NUMBER = number_by_name(fstypetab.ENTRIES)
 FSTYPE_NAME = name_by_number(fstypetab.ENTRIES)
@@ -285,7 +283,7 @@ def _msgtype(pair: FieldPair, context: FieldContext) -> Encoded:
 
 def message_type_number(name: str) -> int | None:
     """libaudit's ``audit_name_to_msg_type``: a name, ``UNKNOWN[n]`` or digits."""
-    number = MSGTYPE_NUMBER.get(name.upper())
+    number = TYPE_BY_NAME.get(name.upper())
     if number is not None:
         return number
     if name.startswith("UNKNOWN[") and "]" in name[8:]:
