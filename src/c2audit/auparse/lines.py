@@ -11,10 +11,8 @@ refused.  :func:`auparse_record` gives the records the C library would make.
 """
 from __future__ import annotations
 
-from c2audit.cnum import strtoul
+from c2audit.cnum import LONG_MAX, strtoul
 from c2audit.records import ENRICHED_SEPARATOR, Record, RecordError, parse_line, split_fields, type_number
-
-LONG_MAX = (1 << 63) - 1
 
 
 def extract_timestamp(line: str, eoe_timeout: int = 2) -> tuple[str | None, int, int, int] | None:
