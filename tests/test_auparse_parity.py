@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_interpret_parity import REFERENCE_PYTHON, reference_available
+from reference_tools import REFERENCE_PYTHON, needs_auparse_binding
 
 from c2audit.interpret.names import read_protocols
 
@@ -55,12 +55,6 @@ KNOWN_CORPUS_DIFFERENCES: dict[tuple[str, int | None, str], str] = {
     ("hillu-linux-audit-parser-rs__line-testdata.log", 41, "uring_op"):
         "typetab 4.x interprets uring_op as an io_uring operation (openat); 3.0.9 prints the number",
 }
-
-
-def needs_reference() -> None:
-    reason = reference_available()
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +103,7 @@ def scenario_outputs(shim: Path) -> tuple[dict[str, list[str]], dict[str, list[s
     """(frozen C output, c2audit's output with the frozen names)."""
     expected, lookups = FIXTURES / "scenarios.expected", FIXTURES / "scenarios.lookups.json"
     if UPDATE:
-        needs_reference()
+        needs_auparse_binding()
         expected.write_text(run_script(REFERENCE_PYTHON, FIXTURES / "scenarios.py", [], FIXTURES, None))
         freeze_lookups(lookups)
     ours = run_script(sys.executable, FIXTURES / "scenarios.py", [], FIXTURES, shim,
@@ -153,7 +147,7 @@ def test_known_scenario_differences_are_only_what_they_say(
 
 @pytest.mark.reference
 def test_frozen_scenarios_are_still_what_the_binding_says() -> None:
-    needs_reference()
+    needs_auparse_binding()
     live = run_script(REFERENCE_PYTHON, FIXTURES / "scenarios.py", [], FIXTURES, None)
     frozen = (FIXTURES / "scenarios.expected").read_text()
     names = json.loads((FIXTURES / "scenarios.lookups.json").read_text())
@@ -199,7 +193,7 @@ def explain(line: str) -> tuple[str, int | None, str]:
 @pytest.mark.reference
 def test_corpus_normalization_matches_libauparse(corpus: Path, shim: Path) -> None:
     """aup_normalize() and every accessor, on every event of every corpus log, both options."""
-    needs_reference()
+    needs_auparse_binding()
     logs = sorted(path.name for path in (corpus / "logs").iterdir())
     script = FIXTURES / "normalize_logs.py"
     theirs = run_script(REFERENCE_PYTHON, script, logs, corpus / "logs", None).splitlines()
@@ -214,7 +208,7 @@ def test_corpus_normalization_matches_libauparse(corpus: Path, shim: Path) -> No
 
 @pytest.mark.reference
 def test_corpus_walk_matches_libauparse(corpus: Path, shim: Path) -> None:
-    needs_reference()
+    needs_auparse_binding()
     theirs, ours = corpus_walks(corpus, shim)
     assert len(theirs) > 200_000
     pairs = differing_lines(theirs, ours)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_records_auparse import auparse_events, reference_missing
+from reference_tools import needs_auparse_binding
+from test_records_auparse import auparse_events
 
 from c2audit.events import AuparseGrouper, group
 from c2audit.records import parse_line
@@ -36,9 +37,7 @@ def random_log(rng: random.Random) -> list[str]:
 
 @pytest.mark.reference
 def test_random_interleavings_group_as_libauparse(tmp_path):
-    reason = reference_missing()
-    if reason:
-        pytest.skip(reason)
+    needs_auparse_binding()
     rng = random.Random(20240501)
     logs = {}
     for number in range(400):

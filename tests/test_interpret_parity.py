@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from reference_tools import REFERENCE_PYTHON, needs_auparse_binding
 
 from c2audit.interpret import (
     INTERP_SEPARATOR,
@@ -37,7 +38,6 @@ from c2audit.interpret import (
 from c2audit.interpret.names import read_protocols
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interpret"
-REFERENCE_PYTHON = "/usr/bin/python3"
 TYPE_URINGOP = 1336
 
 # (log, line, field) -> why c2audit answers differently from libauparse 3.0.9.
@@ -65,17 +65,6 @@ class Mismatch:
     expected_type: int
     got: str
     got_type: int
-
-
-def reference_available() -> str | None:
-    """None when the system interpreter has the auparse binding, else why not."""
-    try:
-        result = subprocess.run([REFERENCE_PYTHON, "-c", "import auparse"], capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{REFERENCE_PYTHON} not runnable: {exc}"
-    if result.returncode:
-        return f"{REFERENCE_PYTHON} lacks python3-audit (apt-get install python3-audit)"
-    return None
 
 
 def dump_with_libauparse(logs: list[Path], cwd: Path) -> dict[str, list[dict]]:
@@ -127,18 +116,14 @@ def test_synthetic_log_matches_frozen_libauparse_output() -> None:
 
 @pytest.mark.reference
 def test_frozen_synthetic_output_is_still_what_libauparse_says() -> None:
-    reason = reference_available()
-    if reason:
-        pytest.skip(reason)
+    needs_auparse_binding()
     live = dump_with_libauparse([Path("synthetic.log")], FIXTURES)
     assert live == json.loads((FIXTURES / "synthetic.expected.json").read_text())
 
 
 @pytest.mark.reference
 def test_corpus_logs_match_live_libauparse(corpus: Path) -> None:
-    reason = reference_available()
-    if reason:
-        pytest.skip(reason)
+    needs_auparse_binding()
     logs = sorted((corpus / "logs").iterdir())
     dump = dump_with_libauparse(logs, corpus / "logs")
     # Both sides read this machine's user database and /etc/protocols.

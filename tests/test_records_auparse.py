@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from reference_tools import REFERENCE_PYTHON, needs_auparse_binding
 
 from c2audit.events import AuparseGrouper, group
 from c2audit.records import RecordError, parse_line
 from c2audit.tables import uapi
 
-REFERENCE_PYTHON = "/usr/bin/python3"
 DUMP = Path(__file__).parent / "fixtures" / "records" / "auparse_dump.py"
 
 # (log, line): lines auparse turns into events that c2audit refuses, with the reason
@@ -32,15 +31,6 @@ AUPARSE_ONLY = {
     ("laurel__fork-sleep-exec.txt", 10):
         "comment line '#   execve(\"/bin/true\", …)' read as an event at second 0",
 }
-
-
-def reference_missing() -> str | None:
-    if shutil.which(REFERENCE_PYTHON) is None:
-        return f"{REFERENCE_PYTHON} not found"
-    probe = subprocess.run([REFERENCE_PYTHON, "-c", "import auparse"], capture_output=True)
-    if probe.returncode:
-        return "Debian's python3-audit (import auparse) is not installed"
-    return None
 
 
 def auparse_events(paths: list[Path]) -> dict[str, list[list]]:
@@ -75,9 +65,7 @@ def c2audit_events(path: Path) -> list[list]:
 
 @pytest.fixture(scope="module")
 def reference(corpus):
-    reason = reference_missing()
-    if reason:
-        pytest.skip(reason)
+    needs_auparse_binding()
     logs = sorted((corpus / "logs").iterdir())
     return logs, auparse_events(logs)
 
