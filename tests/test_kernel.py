@@ -197,6 +197,46 @@ def test_enobufs_counts_as_an_overrun_and_reading_goes_on(fake):
     assert reader.overruns == 1
 
 
+NETLINK_USERSOCK = 2  # user-to-user netlink: the recvmmsg path without touching the audit subsystem
+
+
+@pytest.fixture
+def usersock_pair():
+    """(AuditSocket on a real netlink socket, a peer socket sending to it, the receiver's address)."""
+    receiver = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_USERSOCK)
+    receiver.bind((0, 0))
+    peer = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_USERSOCK)
+    peer.bind((0, 0))
+    sock = AuditSocket(receiver)
+    yield sock, peer, receiver.getsockname()
+    sock.close()
+    peer.close()
+
+
+def test_recv_records_takes_many_datagrams_per_call_and_counts_the_rest(usersock_pair):
+    sock, peer, address = usersock_pair
+    sock.kernel_port = peer.getsockname()[0]  # stand in for the kernel
+    payloads = [f"audit(1.000:{serial}): a=1".encode() for serial in range(150)]
+    for serial, payload in enumerate(payloads):
+        peer.sendto(netlink.HEADER.pack(len(payload), uapi.AUDIT_SYSCALL, 0, 0, 0) + payload, address)
+        if serial == 70:
+            peer.sendto(netlink.encode_message(uapi.AUDIT_REPLACE, b"\x01\0\0\0", seq=0, flags=0), address)
+            peer.sendto(b"short", address)
+    got = [sock.recv_records(timeout=1) for _ in range(3)]
+    assert [len(received.types) for received in got] == [64, 62, 24]  # the second took 2 non-records too
+    assert [p for received in got for p in received.payloads] == payloads
+    assert {t for received in got for t in received.types} == {uapi.AUDIT_SYSCALL}
+    assert (sock.control_messages, sock.malformed, sock.rejected) == (1, 1, 0)
+    assert sock.recv_records(timeout=0) is None and sock.recv_records(timeout=0.05) is None
+
+
+def test_recv_records_rejects_datagrams_not_from_the_kernel(usersock_pair):
+    sock, peer, address = usersock_pair
+    for _ in range(3):
+        peer.sendto(netlink.encode_message(uapi.AUDIT_USER, b"forged", seq=1, flags=0), address)
+    assert sock.recv_records(timeout=1) == ([], []) and sock.rejected == 3
+
+
 def test_no_requests_from_the_draining_thread(fake):
     reader = AuditSocket(fake.connect())
     client = AuditClient(reader)

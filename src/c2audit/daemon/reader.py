@@ -1,14 +1,14 @@
 """The reader thread: drains the daemon's netlink socket and nothing else.
 
-It only ever receives: one ``recvfrom_into`` per datagram into one
-preallocated buffer while records flow, a ``poll`` only when the socket is
-empty.  Records go to the writer in batches (up to ``BATCH_RECORDS`` records
-or ``BATCH_BYTES`` bytes, or whatever was there when the socket ran dry).  It
-never sends a request (``claim_drain_thread`` makes that an error: in blocking
-mode the kernel would put the sender to sleep with the producers it is
-blocking) and never waits on the disk -- only on the bounded hand-off, which
-fills when the writer is behind and is the point where the kernel's own
-backpressure takes over.
+It only ever receives: one ``recvmmsg`` per up to ``RECV_BATCH`` datagrams
+while records flow, a ``poll`` only when the socket is empty.  Records go to
+the writer in batches (up to ``BATCH_RECORDS`` records or ``BATCH_BYTES``
+bytes, or whatever was there when the socket ran dry).  It never sends a
+request (``claim_drain_thread`` makes that an error: in blocking mode the
+kernel would put the sender to sleep with the producers it is blocking) and
+never waits on the disk -- only on the bounded hand-off, which fills when the
+writer is behind and is the point where the kernel's own backpressure takes
+over.
 
 ``halt()`` is the halt-equivalent of ``disk_full_action = halt`` (and
 ``single``): the reader stops draining and shrinks the socket's receive buffer
@@ -24,11 +24,10 @@ from __future__ import annotations
 import threading
 import time
 
-from c2audit import netlink
 from c2audit.daemon.channel import Batch, Channel
 from c2audit.daemon.selfexclude import REMOVAL_MARK
 from c2audit.daemon.state import ReaderCounters
-from c2audit.kernel import RECV_BUFFER_SIZE, AuditSocket
+from c2audit.kernel import RECV_BATCH, AuditSocket, Received
 from c2audit.tables import uapi
 
 BATCH_RECORDS = 1024
@@ -77,43 +76,44 @@ class Reader(threading.Thread):
             self.exception = exc
 
     def _loop(self) -> None:
-        view = memoryview(bytearray(RECV_BUFFER_SIZE))
-        recv, counters, put = self.sock.recv_into, self.counters, self.channel.put_batch
+        sock, counters, put = self.sock, self.counters, self.channel.put_batch
         while True:
             if not self._draining.is_set():
                 self._draining.wait(IDLE_WAIT)
                 continue
-            size = recv(view, IDLE_WAIT)
-            if not size:
+            mark = sock.bytes_received
+            received = sock.recv_records(IDLE_WAIT)
+            if received is None:
                 if self._stopping.is_set():
                     return
                 continue
-            batch: Batch = []
-            batch_bytes = 0
-            while size:
-                batch_bytes += size
-                self._take(view, size, batch)
-                if len(batch) >= BATCH_RECORDS or batch_bytes >= BATCH_BYTES:
-                    break
-                size = recv(view, 0)
+            batch = self._collect(received, mark)
             counters.records_received += len(batch)
-            counters.bytes_received += batch_bytes
-            counters.enobufs = self.sock.overruns
+            counters.bytes_received = sock.bytes_received
+            counters.control_messages = sock.control_messages
+            counters.malformed = sock.malformed
+            counters.enobufs = sock.overruns
             counters.reader_cpu_seconds = time.thread_time()
             if batch:
                 counters.batches += 1
                 if put(batch):
                     counters.queue_full_waits += 1
 
-    def _take(self, view: memoryview, size: int, batch: Batch) -> None:
-        if size < netlink.NLMSG_HDRLEN:
-            self.counters.malformed += 1
-            return
-        msg_type, payload = netlink.record_of(view[:size])
-        if netlink.is_record(msg_type):
-            record = bytes(payload)
-            batch.append((msg_type, record))
-            if msg_type == uapi.AUDIT_CONFIG_CHANGE and REMOVAL_MARK in record:
-                self.self_rules_removed.set()
-        else:
-            self.counters.control_messages += 1
+    def _collect(self, received: Received | None, mark: int) -> Batch:
+        """Records until the batch is full or the socket is dry."""
+        batch: Batch = []
+        receive, sock = self.sock.recv_records, self.sock
+        while received is not None:
+            self._take(received, batch)
+            if len(batch) > BATCH_RECORDS - RECV_BATCH or sock.bytes_received - mark >= BATCH_BYTES:
+                break
+            received = receive(0)
+        return batch
+
+    def _take(self, received: Received, batch: Batch) -> None:
+        types, payloads = received
+        batch += zip(types, payloads)
+        if uapi.AUDIT_CONFIG_CHANGE in types and any(  # a list scan in C: the type is rare
+                REMOVAL_MARK in payload for msg_type, payload in zip(types, payloads)
+                if msg_type == uapi.AUDIT_CONFIG_CHANGE):
+            self.self_rules_removed.set()
