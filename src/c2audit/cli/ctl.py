@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 
 from c2audit.ctl import EXIT_FAILURE, USAGE, Session
-from c2audit.ctlrules import load_rules_file, refusal, rules_file_request  # also plugs in -a -d -D -l -w
+from c2audit.ctlrules import (  # also plugs in -a -d -D -l -w
+    IMMUTABLE,
+    load_rules_file,
+    refusal,
+    rules_file_request,
+)
+from c2audit.rules import RuleCommand
 from c2audit.rules.errors import RuleError
 from c2audit.rules.syntax import parse_argv
 
@@ -46,7 +52,18 @@ def run(argv: list[str], session: Session) -> int:
         return EXIT_FAILURE
     for warning in parsed.warnings:
         session.err.write(f"{warning.message}\n")
+    if any(isinstance(command, RuleCommand) for command in parsed.commands) and immutable(session):
+        session.err.write(f"{IMMUTABLE}\n")  # auditctl's is_ready() words it so (and exits 0: we do not)
+        return EXIT_FAILURE
     return session.run(parsed)
+
+
+def immutable(session: Session) -> bool:
+    """Whether the kernel is locked (enabled=2): auditctl checks before any rule change."""
+    try:
+        return session.client.get_status().enabled == 2
+    except OSError:
+        return False  # the request itself will then fail with the kernel's reason
 
 
 def main(argv: list[str]) -> int:
