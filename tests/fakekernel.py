@@ -10,6 +10,9 @@ every rule change is refused with EPERM (registering a daemon and resetting
 only the registered process may unregister; a second live daemon gets EEXIST
 while the first is sent AUDIT_REPLACE; records reach the registered socket with
 the unicast ``nlmsg_len`` quirk and multicast members with the true length.
+Rules are kept as kernel/auditfilter.c keeps them: one list per filter, listed
+in list-number order; ``-A`` (AUDIT_FILTER_PREPEND) puts a rule first in its
+list and the flag is not kept; the syscall-class bits are cleared.
 
 Each ``FakeTransport`` is one "socket": it has a real file descriptor (one end
 of an AF_UNIX datagram socketpair) so ``AuditSocket``'s poll-based reading runs
@@ -31,6 +34,8 @@ from c2audit.netlink import NLM_F_ACK, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NL
 from c2audit.tables import uapi
 
 RULE_DATA_SIZE = 1040  # sizeof(struct audit_rule_data) without buf
+CLASS_WORD = 12 + 4 * (uapi.AUDIT_BITMASK_SIZE - 1)  # offset of the mask's last word, after flags, action, field_count
+CLASS_BITS = ~((1 << (32 - uapi.AUDIT_SYSCALL_CLASSES)) - 1) & 0xFFFFFFFF  # its top AUDIT_SYSCALL_CLASSES bits
 BACKLOG_WAIT_TIME_DEFAULT = 15000  # 60 * HZ at HZ=250
 LOCKED = 2
 
@@ -250,12 +255,41 @@ class FakeKernel:
         if len(rule) < RULE_DATA_SIZE:
             raise OSError(errno.EINVAL, "short audit_rule_data")
         buflen = struct.unpack_from("=I", rule, RULE_DATA_SIZE - 4)[0]
-        rule = rule[:RULE_DATA_SIZE + buflen]
+        entry = _entry(rule[:RULE_DATA_SIZE + buflen])
+        # audit_compare_rule compares the entry's prepend flag too, and no kept rule has it: a -A rule
+        # is never "Rule exists", and a deletion that carries the flag finds nothing
         if kind == uapi.AUDIT_ADD_RULE:
-            if rule in self.rules:
+            if entry in self.rules:
                 raise OSError(errno.EEXIST, "rule exists")
-            self.rules.append(rule)
-        elif rule in self.rules:
-            self.rules.remove(rule)
+            self._keep(entry)
+        elif entry in self.rules:
+            self.rules.remove(entry)
         else:
             raise OSError(errno.ENOENT, "no such rule")
+
+    def _keep(self, entry: bytes) -> None:
+        """audit_add_rule: first (``-A``) or last in its filter list, without the prepend flag.
+
+        ``rules`` holds the lists one after the other in list-number order, as
+        AUDIT_LIST_RULES walks them.
+        """
+        flags = _flags(entry)
+        listnr = flags & ~uapi.AUDIT_FILTER_PREPEND
+        before = [_flags(rule) for rule in self.rules]
+        at = sum(1 for other in before if other < listnr or (other == listnr and not flags & uapi.AUDIT_FILTER_PREPEND))
+        self.rules.insert(at, struct.pack("=I", listnr) + entry[4:])
+
+
+def _flags(rule: bytes) -> int:
+    return struct.unpack_from("=I", rule)[0]
+
+
+def _entry(rule: bytes) -> bytes:
+    """The rule as audit_to_entry_common takes it: its syscall-class bits cleared.
+
+    The kernel also adds each class's syscalls to the mask, from tables the fake
+    does not have; auditctl sets class bits only with ``-S all``, whose mask
+    already holds every syscall.
+    """
+    (last,) = struct.unpack_from("=I", rule, CLASS_WORD)
+    return rule[:CLASS_WORD] + struct.pack("=I", last & ~CLASS_BITS) + rule[CLASS_WORD + 4:]

@@ -48,8 +48,9 @@ def test_append_list_and_delete(ctl, fake):
     assert ctl(*GETPGID.split()).status == 0
     run = ctl(*GETSID.replace("-a", "-A").split())
     assert (run.status, run.stdout, run.stderr) == (0, "", "")
-    assert ctl("-l").stdout == ("-a always,exit -F arch=b64 -S getpgid -F key=c2x\n"
-                                "-a always,exit -F arch=b64 -S getsid -F key=c2y\n")
+    # the kernel lists a -A rule first in its list, and as -a: it does not keep the prepend flag
+    assert ctl("-l").stdout == ("-a always,exit -F arch=b64 -S getsid -F key=c2y\n"
+                                "-a always,exit -F arch=b64 -S getpgid -F key=c2x\n")
     assert ctl("-d", "always,exit", "-F", "arch=b64", "-S", "getpgid", "-k", "c2x").status == 0
     assert ctl("-l").stdout == "-a always,exit -F arch=b64 -S getsid -F key=c2y\n"
 

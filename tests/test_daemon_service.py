@@ -25,7 +25,7 @@ from c2audit.daemon.service import Daemon, Overrides, StartError
 from c2audit.daemon.state import ReaderCounters, parse_state
 from c2audit.kernel import AuditSocket
 from c2audit.netlink import AuditStatus
-from c2audit.rules import RuleData, RuleDataError, compile_rules_text, kernel_form
+from c2audit.rules import RuleData, compile_rules_text, kernel_form
 from c2audit.tables import uapi
 
 
@@ -36,28 +36,9 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-class Kernel(FakeKernel):
-    """FakeKernel that handles ``AUDIT_FILTER_PREPEND`` as kernel/auditfilter.c does.
-
-    A ``-A`` rule goes first; the kernel keeps every rule without the flag (and
-    with the syscall-class bits expanded), so a deletion must send that form.
-    """
-
-    def _change_rule(self, kind: int, rule: bytes) -> None:
-        try:
-            prepend = RuleData.decode(rule).flags & uapi.AUDIT_FILTER_PREPEND
-        except RuleDataError:
-            prepend = 0
-        if kind == uapi.AUDIT_ADD_RULE and len(rule) >= 1040:
-            rule = kernel_form(rule)
-        super()._change_rule(kind, rule)
-        if kind == uapi.AUDIT_ADD_RULE and prepend:
-            self.rules.insert(0, self.rules.pop())
-
-
 @pytest.fixture
 def fake() -> FakeKernel:
-    return Kernel()
+    return FakeKernel()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from c2audit import netlink
 from c2audit.kernel import (
     GUARD_ENV, AuditClient, AuditSocket, IrreversibleRefused, KernelError, KernelTimeout, open_netlink,
 )
+from c2audit.rules import compile_rule, kernel_form, parse_argv
 from c2audit.tables import uapi
 
 RULE = (Path(__file__).parent / "fixtures" / "netlink" / "rule_sent.bin").read_bytes()  # -S getpgid key=c2audit-fixture
@@ -290,6 +292,56 @@ def test_real_sockets_take_the_guard_from_the_environment(monkeypatch):
             assert real.guard is True
 
 
+# -- rules kept as kernel/auditfilter.c keeps them ----------------------------------------------
+
+# None of them matches anything: no pid reaches 4194311 (past the largest pid_max), no one sends type 1999.
+KEPT_RULES = {
+    "exit": "-a always,exit -F arch=b64 -S getpgid -F pid=4194311 -k c2audit-fake",
+    "exit -A": "-A always,exit -F arch=b64 -S getsid -F pid=4194311 -k c2audit-fake",
+    "all -A": "-A always,exit -S all -F pid=4194311 -k c2audit-fake",  # -S all sets the class bits too
+    "user": "-a never,user -F msgtype=1999",
+    "exclude": "-a always,exclude -F msgtype=1999",
+}
+
+
+def rule_requests(client: AuditClient) -> list[tuple[str, int, list[str]]]:
+    """A run of rule requests: (request, errno or 0, our rules as then listed) after each."""
+    sent = {name: compile_rule(parse_argv(text.split()).rule).data for name, text in KEPT_RULES.items()}
+    name_of = {kernel_form(data).rstrip(b"\0"): name for name, data in sent.items()}
+    found = set(client.list_rules())
+    steps: list[tuple[str, int, list[str]]] = []
+
+    def step(what: str, request: Callable[[], None]) -> None:
+        try:
+            request()
+            code = 0
+        except KernelError as refused:
+            code = refused.errno
+        listed = [rule for rule in client.list_rules() if rule not in found]
+        steps.append((what, code, [name_of.get(rule.rstrip(b"\0"), rule.hex()) for rule in listed]))
+
+    for name in ("exit", "exclude", "user", "exit -A", "all -A", "exit -A", "exit"):
+        step(f"add {name}", lambda data=sent[name]: client.add_rule(data))
+    step("delete exit -A as sent", lambda: client.delete_rule(sent["exit -A"]))
+    step("delete exit -A as listed", lambda: client.delete_rule(kernel_form(sent["exit -A"])))
+    return steps
+
+
+def test_the_fake_keeps_rules_as_kernel_auditfilter_c_does(fake):
+    """Lists in list-number order; -A first in its list, the flag not kept, so never "Rule exists"."""
+    assert rule_requests(client_of(fake)) == [
+        ("add exit", 0, ["exit"]),
+        ("add exclude", 0, ["exit", "exclude"]),
+        ("add user", 0, ["user", "exit", "exclude"]),
+        ("add exit -A", 0, ["user", "exit -A", "exit", "exclude"]),
+        ("add all -A", 0, ["user", "all -A", "exit -A", "exit", "exclude"]),
+        ("add exit -A", 0, ["user", "exit -A", "all -A", "exit -A", "exit", "exclude"]),
+        ("add exit", errno.EEXIST, ["user", "exit -A", "all -A", "exit -A", "exit", "exclude"]),
+        ("delete exit -A as sent", errno.ENOENT, ["user", "exit -A", "all -A", "exit -A", "exit", "exclude"]),
+        ("delete exit -A as listed", 0, ["user", "all -A", "exit -A", "exit", "exclude"]),
+    ]
+
+
 # -- the real kernel --------------------------------------------------------------------------
 
 @pytest.mark.kernel
@@ -319,6 +371,12 @@ def test_kernel_rules_add_list_delete(kernel_state):
         assert exists.value.errno == errno.EEXIST
         client.delete_rule(RULE)
         assert RULE not in client.list_rules()
+
+
+@pytest.mark.kernel
+def test_the_kernel_keeps_rules_as_the_fake_does(kernel_state, fake):
+    with AuditClient() as client:
+        assert rule_requests(client) == rule_requests(client_of(fake))
 
 
 @pytest.mark.kernel
