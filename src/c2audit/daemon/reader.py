@@ -1,9 +1,10 @@
 """The reader thread: drains the daemon's netlink socket and nothing else.
 
 It only ever receives: one ``recvmmsg`` per up to ``RECV_BATCH`` datagrams
-while records flow, a ``poll`` only when the socket is empty.  Records go to
-the writer in batches (up to ``BATCH_RECORDS`` records or ``BATCH_BYTES``
-bytes, or whatever was there when the socket ran dry).  It never sends a
+while records flow, one ``DRY_WAIT`` sleep when the socket runs dry, a
+``poll`` only when it stays empty.  Records go to the writer in batches (up to
+``BATCH_RECORDS`` records or ``BATCH_BYTES`` bytes, or whatever came before
+the socket stayed dry for ``DRY_WAIT``).  It never sends a
 request (``claim_drain_thread`` makes that an error: in blocking mode the
 kernel would put the sender to sleep with the producers it is blocking) and
 never waits on the disk -- only on the bounded hand-off, which fills when the
@@ -33,6 +34,7 @@ from c2audit.tables import uapi
 BATCH_RECORDS = 1024
 BATCH_BYTES = 256 * 1024
 IDLE_WAIT = 0.5  # seconds an idle reader waits before checking stop/halt
+DRY_WAIT = 0.002  # seconds a busy reader lets records gather once the socket runs dry
 HALTED_RCVBUF = 4096  # the kernel clamps this to its minimum
 
 
@@ -100,15 +102,28 @@ class Reader(threading.Thread):
                     counters.queue_full_waits += 1
 
     def _collect(self, received: Received | None, mark: int) -> Batch:
-        """Records until the batch is full or the socket is dry."""
+        """Records until the batch is full, or until the socket stays dry for DRY_WAIT.
+
+        Waiting a little once the socket runs dry lets records gather in its
+        queue (far larger than the kernel's backlog, which kauditd keeps moving
+        into it meanwhile), so a busy reader wakes and hands over about once
+        per DRY_WAIT instead of once per few records.
+        """
         batch: Batch = []
+        waited = False
         receive, sock = self.sock.recv_records, self.sock
-        while received is not None:
-            self._take(received, batch)
-            if len(batch) > BATCH_RECORDS - RECV_BATCH or sock.bytes_received - mark >= BATCH_BYTES:
-                break
+        while True:
+            if received is not None:
+                self._take(received, batch)
+                if len(batch) > BATCH_RECORDS - RECV_BATCH or sock.bytes_received - mark >= BATCH_BYTES:
+                    return batch
+                waited = False
+            elif waited or self._stopping.is_set():
+                return batch
+            else:
+                time.sleep(DRY_WAIT)
+                waited = True
             received = receive(0)
-        return batch
 
     def _take(self, received: Received, batch: Batch) -> None:
         types, payloads = received
