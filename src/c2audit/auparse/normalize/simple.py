@@ -7,7 +7,6 @@ from c2audit.tables import uapi as U
 from .policy import (
     AUID_OP_UID_EVENTS,
     RECORD_ACTIONS,
-    SCRIPT_INTERPRETERS,
     SIMPLE_OBJECTS,
     SIMPLE_PRIMARY2,
     SIMPLE_SECONDARY,
@@ -67,20 +66,6 @@ class Normalizer(SyscallEvents):
         if name and self.au.find_field(name):
             return location(0, self.au.get_field_num())
         return UNSET
-
-    def _how_from_exe(self) -> None:
-        """``how``: the program; for an interpreter, the script (comm) it runs."""
-        au, d = self.au, self.d
-        if au.find_field("exe"):
-            d.how = au.interpret_field()
-            if d.how is not None and d.how.startswith(SCRIPT_INTERPRETERS):
-                number = au.get_field_num()
-                if number > 0:
-                    au.goto_field_num(number - 1)
-                else:
-                    au.first_record()
-                if au.find_field("comm"):
-                    d.how = au.interpret_field()
 
     def _how_from(self, name: str) -> None:
         if self.au.find_field(name):
@@ -342,7 +327,7 @@ class Normalizer(SyscallEvents):
         if record_type == U.AUDIT_TTY:
             self._how_from("comm")
             return 0
-        self._how_from_exe()
+        self.how_from_exe()
         return 0
 
     def normalize(self, option: int) -> int:

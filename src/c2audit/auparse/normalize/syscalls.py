@@ -6,7 +6,6 @@ from c2audit.tables import uapi as U
 from .policy import (
     RECORD_ACTIONS,
     RECORD_OBJECT_KINDS,
-    SCRIPT_INTERPRETERS,
     SYSCALL_ACTIONS,
     SYSCALL_KINDS,
     event_kind,
@@ -102,10 +101,7 @@ class SyscallEvents(Walker):
         return act
 
     def _norm_file_rename(self, syscall: str, rtype: int, act: str | None) -> str | None:
-        self.d.thing_what = "NORM_WHAT_FILE"
-        self.set_prime_object2("name", 4)
-        self.set_file_object(2)
-        self.simple_file_attr()
+        self._file_with_other_name(4)
         return act
 
     def _norm_file_stat(self, syscall: str, rtype: int, act: str | None) -> str | None:
@@ -117,16 +113,17 @@ class SyscallEvents(Walker):
         return act
 
     def _norm_file_lnk(self, syscall: str, rtype: int, act: str | None) -> str | None:
+        self._file_with_other_name(0)
+        return act
+
+    def _file_with_other_name(self, adjust: int) -> None:
+        """rename and link: the file, and its other name as second thing (``set_prime_object2``'s ``adjust``)."""
         self.d.thing_what = "NORM_WHAT_FILE"
-        self.set_prime_object2("name", 0)
+        self.set_prime_object2("name", adjust)
         self.set_file_object(2)
         self.simple_file_attr()
-        return act
 
-    def _norm_file_umnt(self, syscall: str, rtype: int, act: str | None) -> str | None:
-        self._file_object("NORM_WHAT_FILESYSTEM", 0)
-        return act
-
+    _norm_file_umnt = _norm_file_sys_stat
     _norm_file_del = _norm_file_stat
     _norm_file_time = _norm_file_stat
 
@@ -300,16 +297,7 @@ class SyscallEvents(Walker):
             return 1
         self.syscall_subj_attr()
         au.first_field()
-        if au.find_field("exe"):
-            d.how = au.interpret_field()
-            if d.how is not None and d.how.startswith(SCRIPT_INTERPRETERS):
-                number = au.get_field_num()
-                moved = au.goto_field_num(number - 1) if number > 0 else 0
-                if moved == 0:
-                    au.first_record()
-                if au.find_field("comm"):
-                    d.how = au.interpret_field()
-        elif not self._back_to(recno):
+        if not self.how_from_exe() and not self._back_to(recno):
             return 1
         if au.find_field("key") and au.get_field_str() != "(null)":
             d.key = location(recno, au.get_field_num())  # only real keys

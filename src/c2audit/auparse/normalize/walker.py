@@ -275,12 +275,27 @@ class Walker:
         elif au.find_field("exe"):
             exe = au.interpret_field() or ""
             if exe.startswith(SCRIPT_INTERPRETERS):
-                number = au.get_field_num()  # comm should be the previous field
-                if number > 0:
-                    au.goto_field_num(number - 1)
-                else:
-                    au.first_record()
-                au.find_field("comm")
+                self._to_script_comm()
             d.thing_primary = location(au.get_record_num(), au.get_field_num())
             return 0
         return 1
+
+    def how_from_exe(self) -> bool:
+        """``how``: the program; for an interpreter, the script (comm) it runs.  Whether an exe was found."""
+        au, d = self.au, self.d
+        if not au.find_field("exe"):
+            return False
+        d.how = au.interpret_field()
+        if d.how is not None and d.how.startswith(SCRIPT_INTERPRETERS) and self._to_script_comm():
+            d.how = au.interpret_field()
+        return True
+
+    def _to_script_comm(self) -> bool:
+        """From an interpreter's ``exe`` field on to the ``comm`` (the script), which should be the field before."""
+        au = self.au
+        number = au.get_field_num()
+        if number > 0:
+            au.goto_field_num(number - 1)
+        else:
+            au.first_record()
+        return bool(au.find_field("comm"))
