@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
-from c2audit.events import AuparseGrouper, Grouper, Output
+from c2audit.events import AuparseGrouper, Grouper, Output, group
 from c2audit.records import Record, RecordError, parse_line
 
 CHUNK = 1 << 20
@@ -154,13 +154,7 @@ def read_events(
     on_error: ErrorSink | None = None,
 ) -> Iterator[Output]:
     """Events of every source, grouped as libauparse does unless another grouper is given."""
-    grouper = grouper if grouper is not None else AuparseGrouper()
-    push = grouper.push
-    for record in read_records(sources, on_error):
-        ready = push(record)
-        if ready:
-            yield from ready
-    yield from grouper.flush()
+    yield from group(read_records(sources, on_error), grouper if grouper is not None else AuparseGrouper())
 
 
 def follow_events(
