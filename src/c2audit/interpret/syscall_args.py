@@ -169,6 +169,11 @@ def _mode_if_creat(value: str, context: RecordContext, lookups: Lookups) -> str:
     return n.print_mode_short_hex(value) if context.a1 & O_CREAT else "0x" + value
 
 
+READS_ARGUMENTS = frozenset((_prctl_a1, _fcntl_a2, _sockopt_a2, _mode_if_creat))
+"""The argument printers that also read the record's a0/a1.  Any other prints a function of the
+value alone (given the machine, the syscall and the lookups), which a caller may cache by value."""
+
+
 @lru_cache(maxsize=None)
 def a0_printer(sys: str) -> ArgPrinter:
     """auparse's ``print_a0`` decision for syscall ``sys``."""
