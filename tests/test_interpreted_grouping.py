@@ -166,7 +166,8 @@ def test_cached_fast_path_prints_what_ausearchs_loop_prints(kind: str, words: li
 
 
 _ARCHES = st.sampled_from(["c000003e", "40000003", "c00000b7", "deadbeef", "ffffffffffffffffff", "C000003E"])
-_NUMBERS = st.sampled_from(["0", "1", "2", "59", "72", "102", "117", "157", "221", "0x3b", "-1", "99999999999"])
+_NUMBERS = st.sampled_from(["0", "1", "2", "5", "54", "55", "59", "72", "102", "117", "157", "221", "257", "0x3b", "-1",
+                           "99999999999"])
 _ARGUMENTS = st.sampled_from(["0", "1", "3", "4", "802", "241", "7ffd", "ffffffffffffff9c", "\x01", "zz", ""])
 
 

@@ -49,7 +49,15 @@ from c2audit.events import Event, Output
 from c2audit.events_ausearch import search_items
 from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
 from c2audit.interpret.encoded import apply_escape
-from c2audit.interpret.syscall_args import a0_printer, a1_printer, a2_printer, a3_printer, print_arg, syscall_name
+from c2audit.interpret.syscall_args import (
+    READS_ARGUMENTS,
+    ArgPrinter,
+    a0_printer,
+    a1_printer,
+    a2_printer,
+    a3_printer,
+    syscall_name,
+)
 from c2audit.interpret.context import parse_enriched
 from c2audit.machines import MACHINE_OF_ELF as MACHINE_BY_ELF
 from c2audit.records import NAME_BY_TYPE, Record
@@ -141,7 +149,7 @@ class InterpretedEncoder:
         self._arch_words: dict[str, tuple[str, int]] = {}
         self._heads: dict[tuple[int, str | None], str] = {}  # "[node=N ]type=NAME msg=audit("
         self._syscall_words: dict[tuple[str, int], tuple[str, int]] = {}
-        self._hex_by_syscall: dict[tuple[int, int], tuple[bool, bool, bool, bool]] = {}
+        self._printers_by_syscall: dict[tuple[int, int], tuple[ArgPrinter | None, ...]] = {}
         self._syscall_joined: dict[tuple[str, str], _SyscallWords] = {}
 
     def encode(self, item: Output) -> bytes:
@@ -436,23 +444,25 @@ class InterpretedEncoder:
         Same text as :meth:`_report`, and whether it depends on nothing but the
         word, the machine and the syscall (not on a0/a1).  ``arch`` and a first
         ``syscall`` are cached with what they set; arguments printed as plain
-        hex need no context, the others one per record.
+        hex need no context, the others one per record.  Only the printers
+        that read a0/a1 (``READS_ARGUMENTS``) make an argument's text impure.
         """
         name, _, value = word.partition("=")
         if state.machine == _UNSET:
             state.machine = self.lookups.host_machine & _UNSET
         if role.kind == "argument":
-            if state.hex_args is None:
-                state.hex_args = self._hex_args(c_int(state.machine), state.syscall)
-            if state.hex_args[role.index]:  # most arguments of most syscalls: 0x and the value
+            if state.printers is None:
+                state.printers = self._arg_printers(c_int(state.machine), state.syscall)
+            printer = state.printers[role.index]
+            if printer is None:  # most arguments of most syscalls: 0x and the value
                 shown = "0x" + value
                 return f"{name}={shown if shown.isprintable() else apply_escape(shown, EscapeMode.TTY)} ", True
             context = state.context
             if context is None:
                 context = state.context = RecordContext(
                     rtype, c_int(state.machine), state.syscall, self._a0, self._a1, None, _NO_NAMES)
-            shown = apply_escape(print_arg(role.index, value, context, self.lookups), EscapeMode.TTY)
-            return f"{name}={shown} ", False
+            shown = apply_escape(printer(value, context, self.lookups), EscapeMode.TTY)
+            return f"{name}={shown} ", printer not in READS_ARGUMENTS
         if role.kind == "arch" and state.arch_seen is False:
             hit = self._arch_words.get(word)
             if hit is None:
@@ -462,7 +472,7 @@ class InterpretedEncoder:
                 probe.machine = state.machine
                 hit = self._arch_words[word] = (f"{name}={self._report(name, value, False, rtype, probe, _NO_NAMES)}",
                                                 probe.machine)
-            state.machine, state.arch_seen, state.context, state.hex_args = hit[1], True, None, None
+            state.machine, state.arch_seen, state.context, state.printers = hit[1], True, None, None
             return hit[0], True
         if role.kind == "syscall" and state.syscall < 0:
             key = (word, state.machine)
@@ -478,22 +488,23 @@ class InterpretedEncoder:
                 if syscall_name(machine if machine >= 0 else self.lookups.host_machine, hit[1]) not in _MULTIPLEXERS:
                     self._syscall_words[key] = hit
                     pure = True
-            state.syscall, state.context, state.hex_args = hit[1], None, None
+            state.syscall, state.context, state.printers = hit[1], None, None
             return hit[0], pure
-        state.context = state.hex_args = None  # a second arch or syscall may change what arguments mean
+        state.context = state.printers = None  # a second arch or syscall may change what arguments mean
         return f"{name}={self._report(name, value, False, rtype, state, _NO_NAMES)}", False
 
-    def _hex_args(self, machine: int, syscall: int) -> tuple[bool, bool, bool, bool]:
-        """Which of a0..a3 of this syscall auparse prints as ``0x`` and the value (no other reading)."""
+    def _arg_printers(self, machine: int, syscall: int) -> tuple[ArgPrinter | None, ...]:
+        """``print_arg``'s printer for a0..a3 of this syscall; None where it prints ``0x`` and the value."""
         key = (machine, syscall)
-        found = self._hex_by_syscall.get(key)
+        found = self._printers_by_syscall.get(key)
         if found is None:
             name = syscall_name(machine, syscall)
-            found = tuple(name is None or printer(name) is printer("") for printer in _ARG_PRINTERS)  # type: ignore[assignment]
-            if len(self._hex_by_syscall) > _PIECES_LIMIT:
-                self._hex_by_syscall.clear()
-            self._hex_by_syscall[key] = found  # type: ignore[assignment]
-        return found  # type: ignore[return-value]
+            found = tuple(None if name is None or printer(name) is printer("") else printer(name)
+                          for printer in _ARG_PRINTERS)
+            if len(self._printers_by_syscall) > _PIECES_LIMIT:
+                self._printers_by_syscall.clear()
+            self._printers_by_syscall[key] = found
+        return found
 
     def _exact_body(self, record: Record, body: str) -> str:
         """The loop of ``output_interpreted_record`` over the text after the timestamp."""
@@ -602,7 +613,7 @@ class _SyscallWords:
 class _State:
     """What ``report_interpret`` remembers across the fields of one record."""
 
-    __slots__ = ("syscall_like", "machine", "syscall", "arch_seen", "context", "hex_args")
+    __slots__ = ("syscall_like", "machine", "syscall", "arch_seen", "context", "printers")
 
     def __init__(self, syscall_like: bool) -> None:
         self.syscall_like = syscall_like
@@ -610,4 +621,4 @@ class _State:
         self.syscall = -1
         self.arch_seen = False
         self.context: RecordContext | None = None  # the arguments' context, while machine and syscall hold
-        self.hex_args: tuple[bool, bool, bool, bool] | None = None  # see InterpretedEncoder._hex_args
+        self.printers: tuple[ArgPrinter | None, ...] | None = None  # see InterpretedEncoder._arg_printers
