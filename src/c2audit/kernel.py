@@ -286,9 +286,7 @@ class AuditSocket:
             except InterruptedError:
                 continue
             except OSError as exc:
-                if exc.errno != errno.ENOBUFS:
-                    raise
-                self.overruns += 1
+                self._count_overrun(exc)
         if got is None:
             return None
         lengths, ports, types = got
@@ -311,15 +309,19 @@ class AuditSocket:
             except BlockingIOError:
                 break
             except OSError as exc:
-                if exc.errno != errno.ENOBUFS:
-                    raise
-                self.overruns += 1
+                self._count_overrun(exc)
                 continue
             datagrams.append((address[0], view[:size].tobytes()))
         if not datagrams:
             return None
         self.bytes_received += sum(len(datagram) for _, datagram in datagrams)
         return self._sort(datagrams)
+
+    def _count_overrun(self, exc: OSError) -> None:
+        """ENOBUFS: the kernel dropped datagrams for us -- counted, and reading goes on; any other error raises."""
+        if exc.errno != errno.ENOBUFS:
+            raise exc
+        self.overruns += 1
 
     def _sort(self, datagrams: Iterable[tuple[int, bytes]]) -> Received:
         """The log records among (sender port, datagram) pairs; the rest counted by kind."""
@@ -354,9 +356,7 @@ class AuditSocket:
                     return 0
                 continue
             except OSError as exc:
-                if exc.errno != errno.ENOBUFS:
-                    raise
-                self.overruns += 1
+                self._count_overrun(exc)
                 continue
             if address[0] != self.kernel_port:
                 self.rejected += 1
