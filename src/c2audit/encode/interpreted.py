@@ -269,51 +269,63 @@ class InterpretedEncoder:
         """
         while words and "=" not in words[-1]:
             words = words[:-1]  # loose words after the last field print nothing
-        entries = list(map(joined.get, words))
+        entries = list(map(joined.get, words))  # in C
         if None in entries:
-            state: _State | None = None
-            index = entries.index(None)
-            while True:
-                word = words[index]
-                if "=" not in word:
-                    if _NEEDS_NAME in word or _LEAVES_WORDS in word:
-                        return None  # the marks must be unambiguous
-                    text: str | None = f"{word} {_LEAVES_WORDS}"
-                    if len(word) < 64:
-                        joined[word] = text  # type: ignore[assignment]
-                else:
-                    entry = plain.get(word)
-                    if entry is None:
-                        entry = self._word(rtype, word, False)
-                        if entry is None:
-                            return None
-                        plain[word] = entry
-                    if entry.__class__ is _Role:
-                        if state is None:
-                            state = _State(True)
-                            if syscall is not None and syscall.sets is not None:
-                                state.machine, state.syscall = syscall.sets  # arch and syscall joined already
-                                state.arch_seen = True
-                        text, pure = self._role_text(entry, word, rtype, state)  # type: ignore[arg-type]
-                        if syscall is not None:
-                            syscall.sets = (state.machine, state.syscall)
-                            if pure:
-                                joined[word] = text
-                    else:
-                        text = joined.get(word)
-                        if text is None:
-                            self._join(rtype, word, entry, False, joined)
-                            text = joined.get(word)
-                            if text is None:
-                                return None  # a word that does not join
-                entries[index] = text
-                if None not in entries:
-                    break
-                index = entries.index(None, index + 1)
-        text = "".join(entries)  # type: ignore[arg-type]
+            filled = self._fill(rtype, words, entries, plain, joined, syscall)
+            if filled is None:
+                return None
+            text = filled
+        else:
+            text = "".join(entries)  # type: ignore[arg-type]  # every word known: the usual case
         if not text or text[-1] == _LEAVES_WORDS or _LEAVES_WORDS + _NEEDS_NAME in text:
             return None  # no field, a comma-cut value last, or a word that needed a field before it
         return text.replace(_NEEDS_NAME, "").replace(_LEAVES_WORDS, "") + "\n"
+
+    def _fill(
+        self, rtype: int, words: list[str], entries: list[str | None], plain: dict[str, object],
+        joined: dict[str, str], syscall: _SyscallWords | None,
+    ) -> str | None:
+        """The joined text of a record with words not known yet: the missing ``entries`` worked out in order."""
+        index = entries.index(None)
+        state: _State | None = None
+        while True:
+            word = words[index]
+            if "=" not in word:
+                if _NEEDS_NAME in word or _LEAVES_WORDS in word:
+                    return None  # the marks must be unambiguous
+                text: str | None = f"{word} {_LEAVES_WORDS}"
+                if len(word) < 64:
+                    joined[word] = text  # type: ignore[assignment]
+            else:
+                entry = plain.get(word)
+                if entry is None:
+                    entry = self._word(rtype, word, False)
+                    if entry is None:
+                        return None
+                    plain[word] = entry
+                if entry.__class__ is _Role:
+                    if state is None:
+                        state = _State(True)
+                        if syscall is not None and syscall.sets is not None:
+                            state.machine, state.syscall = syscall.sets  # arch and syscall joined already
+                            state.arch_seen = True
+                    text, pure = self._role_text(entry, word, rtype, state)  # type: ignore[arg-type]
+                    if syscall is not None:
+                        syscall.sets = (state.machine, state.syscall)
+                        if pure:
+                            joined[word] = text
+                else:
+                    text = joined.get(word)
+                    if text is None:
+                        self._join(rtype, word, entry, False, joined)
+                        text = joined.get(word)
+                        if text is None:
+                            return None  # a word that does not join
+            entries[index] = text
+            if None not in entries:
+                break
+            index = entries.index(None, index + 1)
+        return "".join(entries)  # type: ignore[arg-type]
 
     def _loop_body(
         self, rtype: int, words: list[str], caches: tuple[dict[str, object], dict[str, object], dict[str, str]]
