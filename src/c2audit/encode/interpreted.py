@@ -70,6 +70,8 @@ _SYSCALL_LIKE = frozenset((uapi.AUDIT_SYSCALL, uapi.AUDIT_SECCOMP))
 _DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
 
 _PIECES_LIMIT = 1 << 16  # cached words per record type
+_SYSCALLS_KEPT = 512  # (arch, syscall) pairs whose SYSCALL words are kept, each up to _PIECES_LIMIT // 8
+_KEPT_ARGUMENT = 12  # longer argument words (pointers, mostly seen once) are printed, not kept
 
 
 class _Role:
@@ -245,10 +247,12 @@ class InterpretedEncoder:
             # plain (hex) texts can be kept with the other words, per (arch, syscall).
             key = (words[1], words[2])
             syscall = self._syscall_joined.get(key)
-            if syscall is None or len(syscall.joined) > _PIECES_LIMIT:
-                if len(self._syscall_joined) > _PIECES_LIMIT // 16:
+            if syscall is None:
+                if len(self._syscall_joined) > _SYSCALLS_KEPT:
                     self._syscall_joined.clear()
                 syscall = self._syscall_joined[key] = _SyscallWords()
+            elif len(syscall.joined) > _PIECES_LIMIT // 8:
+                syscall.joined.clear()
         text = self._joined_body(rtype, words, caches[0], caches[2] if syscall is None else syscall.joined, syscall)
         if text is not None:
             return text
@@ -312,7 +316,7 @@ class InterpretedEncoder:
                     text, pure = self._role_text(entry, word, rtype, state)  # type: ignore[arg-type]
                     if syscall is not None:
                         syscall.sets = (state.machine, state.syscall)
-                        if pure:
+                        if pure and len(word) <= _KEPT_ARGUMENT:
                             joined[word] = text
                 else:
                     text = joined.get(word)
