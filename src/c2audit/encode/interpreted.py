@@ -316,7 +316,7 @@ class InterpretedEncoder:
                     text, pure = self._role_text(entry, word, rtype, state)  # type: ignore[arg-type]
                     if syscall is not None:
                         syscall.sets = (state.machine, state.syscall)
-                        if pure and len(word) <= _KEPT_ARGUMENT:
+                        if pure and (len(word) <= _KEPT_ARGUMENT or entry.kind != "argument"):  # type: ignore[attr-defined]
                             joined[word] = text
                 else:
                     text = joined.get(word)
