@@ -166,6 +166,22 @@ def test_log_prints_as_frozen_ausearch_output(name: str) -> None:
     assert differing_events(read_expected(name), render(log)) == known_for(name)
 
 
+@pytest.mark.parametrize("values_kept", [1024, 2])
+def test_cached_path_prints_what_ausearchs_loop_prints_on_every_log(values_kept: int) -> None:
+    """The fast path against the line-for-line port, with fields given up on early too (``values_kept=2``)."""
+    for name in compared_logs():
+        log = log_path(name)
+        if not log.exists():
+            continue
+        outputs = []
+        for fast in (False, True):
+            encoder = InterpretedEncoder(lookups=fixture_lookups(), time_format=utc_c_locale)
+            encoder.fast, encoder.values_kept = fast, values_kept
+            outputs.append(b"".join(encoder.encode(item) for item in
+                                    read_events([log], AusearchGrouper(), CollectingErrorSink())))
+        assert outputs[1] == outputs[0], name
+
+
 def test_every_corpus_log_has_frozen_output() -> None:
     if not LOGS.is_dir():
         pytest.skip(f"corpus not found at {LOGS}")

@@ -48,6 +48,7 @@ from c2audit.encode import EncodeOptions
 from c2audit.events import Event, Output
 from c2audit.events_ausearch import search_items
 from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
+from c2audit.interpret.types import type_depends_on_value
 from c2audit.interpret.encoded import apply_escape
 from c2audit.interpret.syscall_args import (
     READS_ARGUMENTS,
@@ -72,6 +73,7 @@ _DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
 _PIECES_LIMIT = 1 << 16  # cached words per record type
 _SYSCALLS_KEPT = 512  # (arch, syscall) pairs whose SYSCALL words are kept, each up to _PIECES_LIMIT // 8
 _KEPT_ARGUMENT = 12  # longer argument words (pointers, mostly seen once) are printed, not kept
+_VALUES_KEPT = 1024  # words kept per (record type, field name): more values than this will not repeat
 
 
 class _Role:
@@ -145,6 +147,8 @@ class InterpretedEncoder:
         """Events not printed because ausearch's search-item extraction refuses them."""
         self.fast = True
         """Use the cached fast path for ordinary records (False: ausearch's loop for every record)."""
+        self.values_kept = _VALUES_KEPT
+        """Words kept per (record type, field name) before the field counts as never repeating."""
         # per record type: pieces of words read with nothing before them, after loose words,
         # and as joined (see _join)
         self._pieces: dict[int, tuple[dict[str, object], dict[str, object], dict[str, str]]] = {}
@@ -153,6 +157,8 @@ class InterpretedEncoder:
         self._syscall_words: dict[tuple[str, int], tuple[str, int]] = {}
         self._printers_by_syscall: dict[tuple[int, int], tuple[ArgPrinter | None, ...]] = {}
         self._syscall_joined: dict[tuple[str, str], _SyscallWords] = {}
+        self._values_kept: dict[tuple[int, str], int] = {}  # see _keep
+        self._written: set[tuple[int, str]] = set()  # see _as_written
 
     def encode(self, item: Output) -> bytes:
         if not isinstance(item, Event):
@@ -300,13 +306,17 @@ class InterpretedEncoder:
                 text: str | None = f"{word} {_LEAVES_WORDS}"
                 if len(word) < 64:
                     joined[word] = text  # type: ignore[assignment]
+            elif (entry := plain.get(word)) is None and self._as_written(rtype, word):
+                text = word + " "  # a field of many values, printed as written: nothing to work out
             else:
-                entry = plain.get(word)
+                keep = True
                 if entry is None:
                     entry = self._word(rtype, word, False)
                     if entry is None:
                         return None
-                    plain[word] = entry
+                    keep = entry.__class__ is _Role or self._keep(rtype, word)
+                    if keep:
+                        plain[word] = entry
                 if entry.__class__ is _Role:
                     if state is None:
                         state = _State(True)
@@ -321,10 +331,11 @@ class InterpretedEncoder:
                 else:
                     text = joined.get(word)
                     if text is None:
-                        self._join(rtype, word, entry, False, joined)
-                        text = joined.get(word)
+                        text = self._join(rtype, word, entry, False)
                         if text is None:
                             return None  # a word that does not join
+                        if keep:
+                            joined[word] = text
             entries[index] = text
             if None not in entries:
                 break
@@ -358,8 +369,11 @@ class InterpretedEncoder:
                     entry = self._word(rtype, word, bool(pending))
                     if entry is None:
                         return None
-                    (preceded if pending else plain)[word] = entry
-                    self._join(rtype, word, entry, pending != "", joined)
+                    if entry.__class__ is _Role or self._keep(rtype, word):
+                        (preceded if pending else plain)[word] = entry
+                        joined_text = self._join(rtype, word, entry, pending != "")
+                        if joined_text is not None:
+                            joined[word] = joined_text
                 if pending:
                     append(pending)
                     pending = ""
@@ -383,8 +397,8 @@ class InterpretedEncoder:
         append("\n")
         return "".join(out)
 
-    def _join(self, rtype: int, word: str, entry: object, preceded: bool, joined: dict[str, str]) -> None:
-        """Record what ``word`` adds to a record printed by joining every word's text.
+    def _join(self, rtype: int, word: str, entry: object, preceded: bool) -> str | None:
+        """What ``word`` adds to a record printed by joining every word's text (None: it does not join).
 
         A word printed the same wherever it stands joins as its text; one that
         prints so only with a field (not loose words) before it is marked
@@ -400,8 +414,33 @@ class InterpretedEncoder:
             other = entry  # read the same either way (see _word)
         text = self._joined_text(rtype, other if preceded else entry)
         if text is None or _NEEDS_NAME in text or _LEAVES_WORDS in text[:-1]:
-            return  # a SYSCALL argument or an odd word (the loop does those); the marks must be unambiguous
-        joined[word] = text if other == entry else _NEEDS_NAME + text
+            return None  # a SYSCALL argument or an odd word (the loop does those); the marks must be unambiguous
+        return text if other == entry else _NEEDS_NAME + text
+
+    def _keep(self, rtype: int, word: str) -> bool:
+        """Whether to cache ``word``: not once its field has shown too many values to repeat.
+
+        pid=, inode=, a pointer: each value is seen once, and caching them only
+        evicts the words that do repeat.
+        """
+        name = word.partition("=")[0]
+        key = (rtype, name)
+        seen = self._values_kept.get(key, 0)
+        if seen >= self.values_kept:
+            return False
+        if len(self._values_kept) > _PIECES_LIMIT:
+            self._values_kept.clear()
+            self._written.clear()
+        self._values_kept[key] = seen + 1
+        if seen + 1 == self.values_kept and name not in ("msg", "acct") and name.isidentifier() \
+                and not type_depends_on_value(name, rtype) and field_type(name, "", rtype) == FieldType.UNCLASSIFIED:
+            self._written.add(key)  # from now on its words print as written without a look-up
+        return True
+
+    def _as_written(self, rtype: int, word: str) -> bool:
+        """``word`` is of a field :meth:`_keep` gave up on that prints its value as written, plainly."""
+        name, _, value = word.partition("=")
+        return (rtype, name) in self._written and value[:1] not in _QUOTES and "," not in value
 
     def _joined_text(self, rtype: int, entry: object) -> str | None:
         """The text of a word read with a field before it (None: it does not join)."""
@@ -448,7 +487,7 @@ class InterpretedEncoder:
                 return _ARGUMENTS.get(kind, _OTHER) if bare[:1] == "a" else _OTHER
         head = word[: len(word) - len(value)]  # as written, quote included
         if cut < 0:
-            if bare != "acct" and not syscall_like and field_type(bare, value, rtype) == FieldType.UNCLASSIFIED:
+            if bare != "acct" and field_type(bare, value, rtype) == FieldType.UNCLASSIFIED:
                 return head + value + " "  # printed as written (most words seen only once are these)
             return head + self._report(name, value, False, rtype, _State(syscall_like), _NO_NAMES)
         shown = self._report(name, value[:cut], True, rtype, _State(syscall_like), _NO_NAMES)
