@@ -50,7 +50,18 @@ def add_rule(text: str) -> None:
 
 
 def audit_my_getpgid() -> None:
-    add_rule(f"-a always,exit -F arch=b64 -S getpgid -F pid={os.getpid()} -F key={KEY}")
+    """Audit getpgid in this process's children.
+
+    Not in this process itself: the kernel gives a process an audit context at fork only
+    once auditing has ever been enabled since boot (``audit_alloc``), so on a freshly
+    booted machine the test runner's own syscalls can never be audited.
+    """
+    add_rule(f"-a always,exit -F arch=b64 -S getpgid -F ppid={os.getpid()} -F key={KEY}")
+
+
+def getpgid_in_child(times: int) -> None:
+    """Call getpgid ``times`` times in a child process (forked now, so it has an audit context)."""
+    subprocess.run([sys.executable, "-c", f"import os\nfor _ in range({times}): os.getpgid(0)"], check=True)
 
 
 class DaemonProcess:
@@ -75,11 +86,14 @@ class DaemonProcess:
         with self.stderr.open("wb") as err:
             command = [sys.executable, "-m", "c2audit", "daemon", "--config", str(self.config)]
             self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, group=group)
-        if expect_registered:
-            wait_for(lambda: self.proc.poll() is not None or kernel_status().pid == self.proc.pid,
-                     what="the daemon to register")
+        if expect_registered:  # registered, enabled and set up: the daemon reports "running" last
+            wait_for(lambda: self.proc.poll() is not None or self.running(), what="the daemon to start")
             assert self.proc.poll() is None, self.stderr.read_text()
+            assert kernel_status().pid == self.proc.pid
         return self
+
+    def running(self) -> bool:
+        return self.state_file.exists() and "state = running" in self.state_file.read_text()
 
     def send(self, signo: int) -> None:
         assert self.proc is not None
@@ -149,10 +163,9 @@ def test_rule_hit_is_logged_and_sigterm_leaves_the_kernel_as_configured(daemons,
     daemon = daemons(f"enabled_at_exit = {enabled_at_exit}\n").start()
     assert kernel_status().enabled == 1
     audit_my_getpgid()
-    for _ in range(3):
-        os.getpgid(0)
+    getpgid_in_child(3)
     wait_for(lambda: len(daemon.key_records()) == 3, what="three records of our getpgid")
-    assert all(f" pid={os.getpid()} " in line and " syscall=121 " in line for line in daemon.key_records())
+    assert all(f" ppid={os.getpid()} " in line and " syscall=121 " in line for line in daemon.key_records())
     first = daemon.lines()[0]
     assert first.startswith("type=DAEMON_START ") and f" pid={daemon.proc.pid} " in first
     assert daemon.stop() == 0
@@ -175,8 +188,7 @@ def test_rotation_by_size_keeps_num_logs(daemons) -> None:
                      "backlog_wait_time = 60000\n")
     daemon.start()
     audit_my_getpgid()
-    for _ in range(7000):  # SYSCALL + PROCTITLE: ~600 bytes each, ~4 MB, three rotations
-        os.getpgid(0)
+    getpgid_in_child(7000)  # SYSCALL + PROCTITLE: ~600 bytes each, ~4 MB, three rotations
     wait_for(lambda: int(daemon.state()["records_received"]) >= 14_000, what="every record read")
     assert daemon.stop() == 0
     assert sorted(p.name for p in daemon.log_dir.iterdir()) == ["audit.log", "audit.log.1", "audit.log.2"]
@@ -192,8 +204,7 @@ def test_kernel_loss_is_recorded(daemons) -> None:
     audit_my_getpgid()
     lost_before = kernel_status().lost
     for _ in range(5):
-        for _ in range(20_000):
-            os.getpgid(0)
+        getpgid_in_child(20_000)
         if kernel_status().lost > lost_before:
             break
     else:
@@ -219,7 +230,7 @@ def test_a_second_daemon_does_not_take_over(daemons) -> None:
 def test_enriched_reload_rotate_and_state_report(daemons) -> None:
     daemon = daemons("num_logs = 2\nlog_format = ENRICHED\n").start()
     audit_my_getpgid()
-    os.getpgid(0)
+    getpgid_in_child(1)
     wait_for(lambda: len(daemon.key_records()) == 1, what="a record")
     assert "\x1dARCH=x86_64 SYSCALL=getpgid AUID=" in daemon.key_records()[0]
     assert " format=enriched " in daemon.lines()[0]
@@ -230,7 +241,7 @@ def test_enriched_reload_rotate_and_state_report(daemons) -> None:
         config.write("name_format = user\nname = reloaded\n")
     daemon.send(signal.SIGHUP)
     wait_for(lambda: any("DAEMON_CONFIG" in line for line in daemon.lines()), what="DAEMON_CONFIG")
-    os.getpgid(0)
+    getpgid_in_child(1)
     wait_for(lambda: any(line.startswith("node=reloaded type=SYSCALL ") for line in daemon.lines()),
              what="a record with the new node name")
     daemon.send(signal.SIGUSR1)
@@ -283,8 +294,7 @@ def test_disk_full_suspends_and_keeps_what_was_written(daemons, small_tmpfs) -> 
     daemon = daemons("disk_full_action = suspend\nflush = none\nfreq = 0\nbacklog_wait_time = 60000\n",
                      log_dir=log_dir).start()  # the kernel waits rather than drops: suspend keeps draining
     audit_my_getpgid()
-    for _ in range(1500):  # ~900 KB of records for a 256 KB file system
-        os.getpgid(0)
+    getpgid_in_child(1500)  # ~900 KB of records for a 256 KB file system
     wait_for(lambda: daemon.state()["disk_full"] == "yes", what="the disk to fill")
     state = daemon.state()
     assert state["logging_suspended"] == "yes" and int(state["records_dropped_suspended"]) > 0
@@ -303,14 +313,12 @@ def test_disk_full_halt_hands_over_to_the_kernel(daemons, small_tmpfs) -> None:
     log_dir = small_tmpfs("128k")
     daemon = daemons("disk_full_action = halt\nflush = none\nfreq = 0\n", log_dir=log_dir).start()
     audit_my_getpgid()
-    for _ in range(800):  # ~480 KB of records for a 128 KB file system
-        os.getpgid(0)
+    getpgid_in_child(800)  # ~480 KB of records for a 128 KB file system
     wait_for(lambda: daemon.state()["reader_halted"] == "yes", what="the halt-equivalent")
     with AuditClient() as client:
         client.set_backlog_limit(64)  # a short kernel queue, so the kernel's side shows at once
         lost_before = client.get_status().lost
-    for _ in range(5000):  # nobody drains now: the kernel's backlog fills and it counts lost
-        os.getpgid(0)
+    getpgid_in_child(5000)  # nobody drains now: the kernel's backlog fills and it counts lost
     assert kernel_status().lost > lost_before
     state = daemon.state()
     assert state["halted"].startswith("halt (no space left") and state["disk_full"] == "yes"
