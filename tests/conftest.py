@@ -108,14 +108,18 @@ def _drop_stale_self_exclusion(client, registered: int) -> None:  # client: c2au
 def kernel_state(kernel_lock: None) -> Iterator[object]:
     """Snapshot the kernel audit state (status fields, rules, pid) and put it back after the test.
 
-    Deletes every rule the test added, unregisters a daemon it registered, and
-    restores enabled/failure/rate_limit/backlog_limit/backlog_wait_time.  Never
+    Deletes every rule the test added, unregisters a daemon it registered,
+    restores enabled/failure/rate_limit/backlog_limit/backlog_wait_time and
+    kauditd's scheduling (a daemon killed with -9 cannot put it back).  Never
     writes enabled=2 or failure=2; skips when the kernel is already immutable.
     The self-exclusion rules a killed c2audit daemon left are deleted before the
     snapshot.  Yields the AuditStatus found.
     """
+    from c2audit.daemon.kauditd import find_kauditd, read_scheduling, write_scheduling
     from c2audit.kernel import AuditClient
 
+    kauditd = find_kauditd()
+    scheduling_before = read_scheduling(kauditd) if kauditd else None
     with AuditClient() as client:
         before = client.get_status()
         if before.enabled != 2:
@@ -124,6 +128,8 @@ def kernel_state(kernel_lock: None) -> Iterator[object]:
     if before.enabled == 2:
         pytest.skip("the kernel audit state is immutable (enabled=2): nothing a test changes could be undone")
     yield before
+    if kauditd and read_scheduling(kauditd) != scheduling_before:  # a daemon killed before it could
+        write_scheduling(kauditd, scheduling_before)
     with AuditClient() as client:
         for rule in client.list_rules():
             if rule not in rules_before:

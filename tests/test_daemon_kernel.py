@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from c2audit.daemon.kauditd import Scheduling, find_kauditd, read_scheduling
 from c2audit.daemon.state import parse_state
 from c2audit.kernel import AuditClient
 
@@ -181,6 +182,18 @@ def test_rule_hit_is_logged_and_sigterm_leaves_the_kernel_as_configured(daemons,
                                capture_output=True, text=True, check=False)
         events = found.stdout.count("\n----\n") + found.stdout.startswith("----")
         assert events == 3  # ausearch reads the log as is
+
+
+def test_the_daemon_raises_kauditd_and_puts_it_back(daemons) -> None:
+    pid = find_kauditd()
+    assert pid is not None, "the kernel has audit support (NETLINK_AUDIT answered) but no kauditd thread"
+    found = read_scheduling(pid)
+    daemon = daemons("kauditd_priority = realtime\n").start()
+    assert read_scheduling(pid) == Scheduling(os.SCHED_FIFO, 1, found.nice)
+    state = daemon.state()
+    assert (state["kauditd_pid"], state["kauditd_scheduling"]) == (str(pid), "fifo 1")
+    assert daemon.stop(signal.SIGTERM) == 0
+    assert read_scheduling(pid) == found
 
 
 def test_rotation_by_size_keeps_num_logs(daemons) -> None:

@@ -6,6 +6,7 @@ The paths a real kernel must never see -- an immutable audit configuration
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from fakekernel import FakeKernel
+from test_daemon_kauditd import FakeThread
 from test_daemon_writer import Notes
 
 from c2audit import netlink
 from c2audit.daemon import logformat
 from c2audit.daemon.channel import Channel
 from c2audit.daemon.config import parse_config
+from c2audit.daemon.kauditd import Scheduling
 from c2audit.daemon.reader import BATCH_RECORDS, HALTED_RCVBUF, Reader
 from c2audit.daemon.selfexclude import exclusion_rules
 from c2audit.daemon.service import Daemon, Overrides, StartError
@@ -49,13 +52,15 @@ def keep_signal_mask() -> Iterator[None]:
     signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def make_daemon(tmp_path: Path, fake: FakeKernel, text: str = "") -> Daemon:
+def make_daemon(tmp_path: Path, fake: FakeKernel, text: str = "", kauditd: FakeThread | None = None) -> Daemon:
+    """A daemon on the fake kernel; kauditd's scheduling is a fake too (never the real thread's)."""
     config = parse_config(
         f"log_file = {tmp_path}/log/audit.log\npid_file = {tmp_path}/run/c2audit.pid\n"
         f"state_file = {tmp_path}/run/c2audit.state\npriority_boost = 0\nstatus_interval = 1\n"
         f"backlog_limit = 8192\nfailure_mode = 1\nbacklog_wait_time = 0\nenabled_at_exit = 0\n{text}",
         "t.conf", group_lookup=lambda name: 0)
-    return Daemon(config, None, Overrides(), Notes(), connect=lambda rcvbuf: AuditSocket(fake.connect()))
+    return Daemon(config, None, Overrides(), Notes(), connect=lambda rcvbuf: AuditSocket(fake.connect()),
+                  kauditd=(kauditd or FakeThread()).priority())
 
 
 def log_lines(tmp_path: Path) -> list[str]:
@@ -91,6 +96,16 @@ def test_start_drain_stop(tmp_path: Path, fake: FakeKernel) -> None:
     assert state["state"] == "stopped" and state["records_received"] == "100"
     assert state["records_not_logged"] == "50" and state["lines_written"] == "52"  # EOE is not logged
     assert float(state["cpu_user_seconds"]) >= 0 and state["records_dropped"] == "0"
+
+
+def test_kauditd_runs_realtime_while_the_daemon_runs(tmp_path: Path, fake: FakeKernel) -> None:
+    kauditd = FakeThread(Scheduling(os.SCHED_OTHER, 0, 0))
+    daemon = make_daemon(tmp_path, fake, kauditd=kauditd)  # kauditd_priority: the default, realtime
+    daemon.start()
+    assert kauditd.scheduling == Scheduling(os.SCHED_FIFO, 1, 0)
+    assert parse_state((tmp_path / "run" / "c2audit.state").read_text())["kauditd_scheduling"] == "fifo 1"
+    daemon.shutdown(None)
+    assert kauditd.scheduling == Scheduling(os.SCHED_OTHER, 0, 0) and not kauditd.alerts
 
 
 def test_kernel_loss_is_written_as_a_record(tmp_path: Path, fake: FakeKernel) -> None:

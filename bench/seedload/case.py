@@ -6,8 +6,8 @@ and ``enabled`` is 1), the rule, the workload audited, the daemon's socket
 drained and its log still, the rule deleted, the counters read, the daemon
 stopped, its log counted.  Whatever happens -- a timeout, a daemon that dies,
 Ctrl-C -- the ``finally`` puts the kernel back as the run found it: no sleeper
-left, our rule deleted, the daemon stopped, no dead pid registered, settings
-and ``enabled`` restored.
+left, our rule deleted, the daemon stopped, no dead pid registered, settings,
+``enabled`` and kauditd's scheduling restored.
 
 Between the start of the audited workload and the drained socket the harness
 sends the kernel nothing (see ``kernel``), and it does no work of its own.
@@ -21,6 +21,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from c2audit.daemon.kauditd import find_kauditd, read_scheduling, write_scheduling
 from seedload.counting import count_events
 from seedload.daemons import DaemonProcess, start_daemon
 from seedload.kernel import Kernel, KernelBusy, compile_rule, exclusive_kernel, has_key
@@ -30,7 +31,7 @@ from seedload.workload import Workload, run_workload
 KEY = "seedload"
 REGISTER_WAIT = 30.0
 C2AUDIT_COUNTERS = ("records_received", "batches", "records_dropped", "enobufs", "queue_full_waits",
-                    "kernel_lost_since_start", "reader_cpu_seconds", "writer_cpu_seconds")
+                    "kernel_lost_since_start", "reader_cpu_seconds", "writer_cpu_seconds", "kauditd_scheduling")
 
 
 def rule_text(scope_ppid: int | None) -> str:
@@ -101,6 +102,8 @@ def measure(case: Case, options: Options) -> RunResult:
         found = kernel.status()
         if found.enabled == 2:
             raise KernelBusy("the kernel audit configuration is immutable (enabled=2)")
+        kauditd = find_kauditd()
+        kauditd_found = read_scheduling(kauditd) if kauditd else None
         run = _Run(kernel, case, options)
         try:
             return run.measure()
@@ -108,6 +111,8 @@ def measure(case: Case, options: Options) -> RunResult:
             deferred = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             try:  # a second Ctrl-C must not cut the restore short: it is delivered after
                 _restore(kernel, found, run.daemon, case)
+                if kauditd and read_scheduling(kauditd) != kauditd_found:  # a c2audit daemon we had to kill
+                    write_scheduling(kauditd, kauditd_found)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, deferred)
 

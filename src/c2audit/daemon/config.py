@@ -136,6 +136,19 @@ class ActionSpec:
 
 
 @dataclass(frozen=True)
+class KauditdSetting:
+    """``kauditd_priority``: ``keep`` (0), a nice boost 1-20, or ``realtime`` (see daemon.kauditd)."""
+
+    boost: int = 0
+    realtime: bool = False
+
+    def __str__(self) -> str:
+        if self.realtime:
+            return "realtime"
+        return str(self.boost) if self.boost else "keep"
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     """Everything the daemon reads from its configuration (defaults: auditd's compiled-in ones)."""
 
@@ -169,6 +182,7 @@ class DaemonConfig:
     status_interval: int = 5  # seconds between AUDIT_GET polls of lost/backlog
     queue_depth: int = 64  # record batches between reader and writer
     exclude_self: bool = True  # never rules for our pid and our children (daemon.selfexclude)
+    kauditd_priority: KauditdSetting = KauditdSetting(realtime=True)  # daemon.kauditd
     pid_file: str = "/run/c2audit/c2audit.pid"
     state_file: str = "/run/c2audit/c2audit.state"
     # where the file came from, and auditd keywords it holds that have no effect here
@@ -315,6 +329,15 @@ def _local_events(value: str, option: str | None, ctx: _Context) -> bool:
     return True
 
 
+def _kauditd_priority(value: str, _option: str | None, _ctx: _Context) -> KauditdSetting:
+    lowered = value.lower()
+    if lowered in ("keep", "realtime"):
+        return KauditdSetting(realtime=lowered == "realtime")
+    if not value.isascii() or not value.isdigit():
+        raise _Bad(f"option {value!r} not valid here (expected keep|realtime|a nice boost 0..20)")
+    return KauditdSetting(boost=_digits(value, 20))
+
+
 def _name(value: str, _option: str | None, _ctx: _Context) -> str:
     return value
 
@@ -350,6 +373,7 @@ _KEYWORDS: dict[str, tuple[str, Callable[[str, str | None, _Context], object], b
     "status_interval": ("status_interval", _number(3600, 1), False),
     "queue_depth": ("queue_depth", _number(65536, 1), False),
     "exclude_self": ("exclude_self", _yes_no, False),
+    "kauditd_priority": ("kauditd_priority", _kauditd_priority, False),
     "pid_file": ("pid_file", _absolute_path, False),
     "state_file": ("state_file", _absolute_path, False),
 }
@@ -482,6 +506,7 @@ enabled_at_exit = keep
 status_interval = 5
 queue_depth = 64
 exclude_self = yes
+kauditd_priority = realtime
 pid_file = /run/c2audit/c2audit.pid
 state_file = /run/c2audit/c2audit.state
 """

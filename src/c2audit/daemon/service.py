@@ -9,7 +9,8 @@ Threads and who talks to the kernel::
 
 Start (auditd's order where it matters): read the kernel's status (the ``lost``
 baseline), open the log, write the pid file, queue ``DAEMON_START``, register
-the reader socket as the audit pid and start draining it, prepend the ``never``
+the reader socket as the audit pid and start draining it, give kauditd the
+CPU priority ``kauditd_priority`` asks for (see :mod:`.kauditd`), prepend the ``never``
 rules that keep our own process and children out of the log
 (``exclude_self``, see :mod:`.selfexclude`), then apply the kernel settings of
 the configuration (failure mode, backlog limit and wait time, rate limit) and
@@ -22,7 +23,7 @@ A failure to register or enable writes ``DAEMON_ABORT`` (auditd's ``op=set-pid``
 Stop (SIGTERM/SIGINT): ask the kernel who sent the signal, delete our
 self-exclusion rules and set ``enabled`` as ``enabled_at_exit`` says (while
 still registered, so the kernel's CONFIG_CHANGE records land in our log),
-unregister, let the reader drain what is left, poll ``lost``
+unregister, put back kauditd's scheduling, let the reader drain what is left, poll ``lost``
 one last time, then the writer writes the loss records and ``DAEMON_END`` and
 closes the log; the state report is written a last time (``state = stopped``,
 with the CPU time used) and the pid file removed.  While any of our requests is
@@ -58,6 +59,7 @@ from c2audit.daemon.config import (
     default_config,
     load_config,
 )
+from c2audit.daemon.kauditd import KauditdPriority
 from c2audit.daemon.logfile import LogFileError
 from c2audit.daemon.monitor import Monitor, record_status
 from c2audit.daemon.reader import Reader
@@ -210,7 +212,8 @@ def _avoid_oom_killer() -> None:
 
 class Daemon:
     def __init__(self, config: DaemonConfig, config_path: str | None, overrides: Overrides,
-                 notifier: Notifier | None = None, connect: Connect = open_socket):
+                 notifier: Notifier | None = None, connect: Connect = open_socket,
+                 kauditd: KauditdPriority | None = None):
         self.config = config
         self._connect = connect
         self.config_path = config_path
@@ -228,6 +231,7 @@ class Daemon:
         self.monitor: Monitor | None = None
         self.writer: Writer | None = None
         self.self_exclusion: SelfExclusion | None = None
+        self.kauditd = kauditd or KauditdPriority(self.notifier.alert)
         self._registered = False
 
     # -- start -----------------------------------------------------------------
@@ -257,6 +261,7 @@ class Daemon:
             AuditClient(sock).register()
             self._registered = True
             self.reader.start()  # draining before any other request: those may sleep on a full backlog
+            self.kauditd.apply(self.config.kauditd_priority)
             self._exclude_self(self.config.exclude_self)
             self._apply_kernel_settings(self.config, startup=True)
         except (KernelError, KernelTimeout) as exc:
@@ -394,6 +399,7 @@ class Daemon:
             self._apply_kernel_settings(new, startup=False, old=self.config)
         except (KernelError, KernelTimeout) as exc:
             self.notifier.alert(f"reconfigure: kernel settings not applied ({exc})")
+        self.kauditd.apply(new.kauditd_priority)
         if new.exclude_self or self.config.exclude_self:
             self._exclude_self(new.exclude_self)  # re-installed: an `auditctl -D` since start removed them too
         if self.reader is not None and new.netlink_rcvbuf != self.config.netlink_rcvbuf:
@@ -417,6 +423,7 @@ class Daemon:
         if writer_gone:
             self.channel.close()  # nobody takes batches: the reader must not wait for room
         self._leave_kernel()
+        self.kauditd.restore()
         if self.reader is not None:
             self.reader.stop()
             if self.reader.is_alive():
@@ -505,6 +512,8 @@ class Daemon:
             "queue_depth": self.channel.depth,
             "reader_halted": bool(self.reader and self.reader.halted),
             "self_exclusion_rules": len(self.self_exclusion.installed) if self.self_exclusion else 0,
+            "kauditd_pid": self.kauditd.pid or 0,
+            "kauditd_scheduling": self.kauditd.describe(),
         }
         logging: dict[str, object] = {
             "log_file": self.config.log_file,
@@ -549,7 +558,10 @@ def run(config_path: str | None, overrides: Overrides) -> int:
         else:
             daemon._close()
         return EXIT_INIT_FAILED
-    status = daemon.serve()
+    try:
+        status = daemon.serve()
+    finally:
+        daemon.kauditd.restore()  # done already by a clean stop; this covers a crash of the main loop
     times = os.times()
     print(f"c2audit daemon: stopped; cpu user {times.user:.2f} s system {times.system:.2f} s; "
           f"records received {daemon.counters.reader.records_received}, lines written "
