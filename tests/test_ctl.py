@@ -319,3 +319,23 @@ def test_kernel_signal_reaches_the_registered_daemon(kernel_state):
     finally:
         child.terminate()  # kernel_state unregisters it once it is gone
         child.wait()
+
+
+def in_user_namespace(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """``command`` in a new user namespace, where the kernel refuses audit requests (ECONNREFUSED)."""
+    if not shutil.which("unshare"):
+        pytest.skip("util-linux's unshare is not installed")
+    return subprocess.run(["unshare", "--user", "--map-root-user", *command],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("argv", [["-s"], ["-l"], ["-D"], ["-e", "1"], ["-b", "100"], ["--reset-lost"],
+                                  ["-a", "always,exit", "-F", "arch=b64", "-S", "getpgid"], ["-w", "/etc/passwd"]])
+def test_a_namespace_without_audit_is_told_so(argv: list[str]) -> None:
+    """The kernel refuses every request from outside the initial user namespace; nothing changes."""
+    ours = in_user_namespace([*C2AUDIT, *argv])
+    assert (ours.returncode, ours.stdout, ours.stderr) == (255, "", "The audit system is disabled\n")
+    if shutil.which("auditctl") and argv[0] in ("-l", "-D", "-e"):  # where auditctl 3.0.9 says it too
+        theirs = in_user_namespace(["auditctl", *argv])
+        assert (theirs.returncode, theirs.stderr) == (255, ours.stderr)

@@ -21,6 +21,7 @@ A refusal stops the line with auditctl's message and exit status 255.
 """
 from __future__ import annotations
 
+import errno
 import os
 import signal
 from collections.abc import Callable
@@ -98,6 +99,26 @@ usage: c2audit ctl [options]
 
 class CtlFailure(Exception):
     """A command failed: auditctl's message for it; the line stops with exit status 255."""
+
+
+AUDIT_DISABLED = "The audit system is disabled"
+
+
+def refused_text(what: str, error: OSError, reason: str | None = None) -> str:
+    """auditctl's words for a request the kernel refused: ``what (reason)``.
+
+    ECONNREFUSED is the kernel refusing audit to this caller altogether (a
+    process outside the initial user namespace): auditctl says so in its own
+    words, and so do we (where auditctl 3.0.9 says nothing, for -s and -b, or
+    exits 0, for -a, c2audit still prints it and exits 255).
+    """
+    if error.errno == errno.ECONNREFUSED:
+        return AUDIT_DISABLED
+    return f"{what} ({reason or error.strerror or error})"
+
+
+def request_failed(what: str, error: OSError, reason: str | None = None) -> CtlFailure:
+    return CtlFailure(refused_text(what, error, reason))
 
 
 # -- what -s prints (pure) ---------------------------------------------------------------------
@@ -208,7 +229,7 @@ class Session:
         try:
             return self.client.get_status()
         except OSError as error:
-            raise CtlFailure(f"Error sending status request ({error.strerror or error})") from None
+            raise request_failed("Error sending status request", error) from None
 
 
 def _set(session: Session, command: Any) -> None:
@@ -216,7 +237,7 @@ def _set(session: Session, command: Any) -> None:
     try:
         session.client.set_status(**{name: command.value})
     except OSError as error:
-        raise CtlFailure(f"Error sending {noun} request ({error.strerror or error})") from None
+        raise request_failed(f"Error sending {noun} request", error) from None
 
 
 def _report_status(session: Session, command: ReportStatus) -> None:
@@ -238,7 +259,7 @@ def _reset(field_name: str, noun: str) -> Callable[[Session, Any], None]:
         try:
             old = session.client.set_status(**{field_name: 0})
         except OSError as error:
-            raise CtlFailure(f"Error sending reset {noun} request ({error.strerror or error})") from None
+            raise request_failed(f"Error sending reset {noun} request", error) from None
         session.err.write(f"{field_name}: {old}\n")
     return reset
 
@@ -247,7 +268,7 @@ def _loginuid_immutable(session: Session, command: SetLoginuidImmutable) -> None
     try:
         session.client.set_loginuid_immutable()
     except OSError as error:
-        raise CtlFailure(f"Error setting feature ({error.strerror or error})") from None
+        raise request_failed("Error setting feature", error) from None
 
 
 def _signal_daemon(session: Session, command: SignalDaemon) -> None:

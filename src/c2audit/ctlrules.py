@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from c2audit.ctl import EXECUTORS, CtlFailure, Session
+from c2audit.ctl import EXECUTORS, CtlFailure, Session, refused_text, request_failed
 from c2audit.kernel import AuditClient, KernelError
 from c2audit.netlink import AuditStatus
 from c2audit.rules.compiler import CompiledRule, compile_rule
@@ -98,7 +98,7 @@ def send_rule(client: AuditClient, compiled: CompiledRule) -> None:
             request(_as_watch(rule).encode())  # kernels without directory watches (auditctl retries so)
     except OSError as error:
         why = "Rule exists" if error.errno == errno.EEXIST else os.strerror(error.errno or errno.EIO)
-        raise CtlFailure(f"Error sending {'delete' if delete else 'add'} rule data request ({why})") from None
+        raise request_failed(f"Error sending {'delete' if delete else 'add'} rule data request", error, why) from None
 
 
 def _as_watch(rule: RuleData) -> RuleData:
@@ -136,7 +136,7 @@ def _kernel_rules(session: Session) -> list[bytes]:
     try:
         return session.client.list_rules()
     except OSError as error:
-        raise CtlFailure(f"Error sending rule list data request ({error.strerror or error})") from None
+        raise request_failed("Error sending rule list data request", error) from None
 
 
 def _list(session: Session, command: ListRules) -> None:
@@ -151,7 +151,7 @@ def _delete_all(session: Session, command: DeleteAllRules) -> None:
             try:
                 session.client.delete_rule(rule)
             except OSError as error:
-                raise CtlFailure(f"Error deleting rule ({error.strerror or error})") from None
+                raise request_failed("Error deleting rule", error) from None
     _list(session, ListRules(False, command.key, command.origin))
 
 
@@ -204,7 +204,7 @@ class RulesFileLoad:
                 self._say(IMMUTABLE)
                 return EXIT_FILE_FAILED
         except OSError as error:
-            self._say(f"Error sending status request ({error.strerror or error})")
+            self._say(refused_text("Error sending status request", error))
             return EXIT_FILE_FAILED
         lines = self._plan(text)
         refused = [line for line in lines if line.error is not None and line.on_error is OnError.STOP]
