@@ -40,7 +40,7 @@ from pathlib import Path
 
 from c2audit.kernel import GUARD_ENV
 from seedload import report  # bench/ is on sys.path when this script runs
-from seedload.case import Case, Options, RunResult, measure
+from seedload.case import NO_DAEMON, Case, Options, RunResult, measure
 from seedload.daemons import AUDITD
 from seedload.kernel import KernelBusy
 from seedload.workload import Workload, count_audited_syscalls
@@ -48,7 +48,7 @@ from seedload.workload import Workload, count_audited_syscalls
 WORKLOADS = {"1-grep": Workload("1-grep", 1), "4-greps": Workload("4-greps", 4)}
 SETTINGS = ((8192, 0), (64, 0), (8192, 60000), (64, 60000))
 QUICK_SETTINGS = ((8192, 0), (64, 60000))
-DAEMONS = ("c2audit", "auditd")
+DAEMONS = ("c2audit", "auditd", NO_DAEMON)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -58,7 +58,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="smoke run: one grep, settings 8192/0 and 64/60000 only")
     p.add_argument("--workloads", default=",".join(WORKLOADS), help=f"comma list of {', '.join(WORKLOADS)}")
     p.add_argument("--settings", help="comma list of LIMIT/WAIT (default: 8192/0,64/0,8192/60000,64/60000)")
-    p.add_argument("--daemons", default=",".join(DAEMONS), help="comma list of c2audit, auditd")
+    p.add_argument("--daemons", default=",".join(DAEMONS),
+                   help=f"comma list of c2audit, auditd, {NO_DAEMON} (the kernel alone: the floor of the audited time)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds a workload may run (default 300)")
     p.add_argument("--system-wide", action="store_true", help="audit every process, not only the workload")
     p.add_argument("--keep", metavar="DIR", help="keep configs and logs under DIR")
@@ -66,6 +67,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="append a line to c2audit's auditd.conf (A/B of its own settings; repeatable)")
     p.add_argument("--auditd-conf", action="append", default=[], metavar="LINE",
                    help="append a line to auditd's auditd.conf (repeatable)")
+    p.add_argument("--kauditd-realtime", action="store_true",
+                   help="run kauditd at SCHED_FIFO 1 for both daemons (c2audit's default kauditd_priority), "
+                        "to compare the daemons on the same kernel side")
     p.add_argument("--profile", metavar="DIR",
                    help="py-spy c2audit's runs, raw stacks and a summary into DIR (disturbs the numbers)")
     return p.parse_args(argv)
@@ -150,6 +154,7 @@ def main(argv: list[str]) -> int:
         for case in (case for cases in repeats for case in cases):
             options = Options(root=root, per_copy=counts[case.workload.command], timeout=args.timeout,
                               system_wide=args.system_wide, extra_conf=extra_conf,
+                              kauditd_realtime=args.kauditd_realtime,
                               profile=Path(args.profile).resolve() if args.profile else None)
             results.append(measure(case, options))
             print("# " + " | ".join(report.row_cells(results[-1])), file=sys.stderr, flush=True)

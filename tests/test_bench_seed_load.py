@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from seedload.case import Case, Options, RunResult, measure  # noqa: E402
 from seedload.counting import count_events  # noqa: E402
-from seedload.report import verdicts  # noqa: E402
+from seedload.report import row_cells, verdicts  # noqa: E402
 from seedload.workload import Workload, count_audited_syscalls  # noqa: E402
 
 SYSCALL = ('type=SYSCALL msg=audit(1700000000.001:{serial}): arch=c000003e syscall=257 success=yes exit=3 '
@@ -61,6 +61,20 @@ def test_verdicts_compare_with_auditd_in_the_same_run() -> None:
     assert "64/0, c2audit loses at most half of auditd's: MISSED (c2audit missed 300, auditd 500" in text
     assert "64/60000, c2audit slows the workload at most half as much as auditd: met" in text
     assert "8192/0, CPU per logged event no more than auditd's: met (c2audit 30.0 µs, auditd 50.0 µs)" in text
+
+
+def test_the_kernel_alone_shows_the_daemons_own_part_of_the_slowdown() -> None:
+    four = Workload("4-greps", 4)
+    results = [
+        _result("c2audit", four, 64, 60000, logged=1000, wall_on=4.5),
+        _result("auditd", four, 64, 60000, logged=1000, wall_on=7.0),
+        _result("none", four, 64, 60000, logged=0, wall_on=4.0),
+    ]
+    text = "\n".join(verdicts(results))
+    assert ("64/60000, c2audit slows the workload at most half as much as auditd: MISSED (median slowdown "
+            "c2audit 4.5×, auditd 7.0×; on the extra time alone: MISSED); with no daemon at all the kernel alone "
+            "slows it 4.0×, so the daemon's own part is c2audit +0.5×, auditd +3.0×") in text
+    assert [row_cells(r)[5:7] for r in results] == [("1000", "0"), ("1000", "0"), ("n/a", "n/a")]
 
 
 @pytest.mark.kernel

@@ -21,7 +21,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from c2audit.daemon.kauditd import find_kauditd, read_scheduling, write_scheduling
+from c2audit.daemon.kauditd import (
+    REALTIME_PRIORITY,
+    Scheduling,
+    find_kauditd,
+    read_scheduling,
+    write_scheduling,
+)
 from seedload.counting import count_events
 from seedload.daemons import DaemonProcess, start_daemon
 from seedload.kernel import Kernel, KernelBusy, compile_rule, exclusive_kernel, has_key
@@ -29,6 +35,7 @@ from seedload.profile import Profiler
 from seedload.workload import Workload, run_workload
 
 KEY = "seedload"
+NO_DAEMON = "none"  # the kernel alone: the floor of the audited wall time (see _Run.measure_kernel_alone)
 REGISTER_WAIT = 30.0
 C2AUDIT_COUNTERS = ("records_received", "batches", "records_dropped", "enobufs", "queue_full_waits",
                     "kernel_lost_since_start", "reader_cpu_seconds", "writer_cpu_seconds", "kauditd_scheduling")
@@ -58,6 +65,7 @@ class Options:
     busy_wait: float = 600.0  # seconds to wait for a kernel others are using
     profile: Path | None = None  # py-spy c2audit's runs into this directory (numbers then disturbed)
     extra_conf: dict[str, str] = field(default_factory=dict)  # daemon name -> config lines appended
+    kauditd_realtime: bool = False  # kauditd at SCHED_FIFO 1 for every daemon (what c2audit does by default)
 
 
 @dataclass
@@ -76,6 +84,10 @@ class RunResult:
     timed_out: bool = False
     drained: bool = True
     notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_daemon(self) -> bool:
+        return self.case.daemon != NO_DAEMON
 
     @property
     def missed(self) -> int:
@@ -104,6 +116,8 @@ def measure(case: Case, options: Options) -> RunResult:
             raise KernelBusy("the kernel audit configuration is immutable (enabled=2)")
         kauditd = find_kauditd()
         kauditd_found = read_scheduling(kauditd) if kauditd else None
+        if kauditd and options.kauditd_realtime:
+            write_scheduling(kauditd, Scheduling(os.SCHED_FIFO, REALTIME_PRIORITY, kauditd_found.nice))
         run = _Run(kernel, case, options)
         try:
             return run.measure()
@@ -111,7 +125,7 @@ def measure(case: Case, options: Options) -> RunResult:
             deferred = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             try:  # a second Ctrl-C must not cut the restore short: it is delivered after
                 _restore(kernel, found, run.daemon, case)
-                if kauditd and read_scheduling(kauditd) != kauditd_found:  # a c2audit daemon we had to kill
+                if kauditd and read_scheduling(kauditd) != kauditd_found:  # ours, or a killed c2audit daemon's
                     write_scheduling(kauditd, kauditd_found)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, deferred)
@@ -123,6 +137,8 @@ class _Run:
         self.daemon: DaemonProcess | None = None  # for the restore, whatever happens
 
     def measure(self) -> RunResult:
+        if self.case.daemon == NO_DAEMON:
+            return self.measure_kernel_alone()
         kernel, case, options = self.kernel, self.case, self.options
         root = options.root / f"{case.daemon}-{case.workload.name}-{case.backlog_limit}-{case.wait_time}-{time.time_ns()}"
         rule = compile_rule(rule_text(None if options.system_wide else os.getpid()))
@@ -163,6 +179,35 @@ class _Run:
             cpu_total=cpu_total, wall_off=baseline.wall, wall_on=audited.wall, load=load,
             blocked_jiffies=after.backlog_wait_time_actual - before.backlog_wait_time_actual,
             timed_out=audited.timed_out, drained=drained, notes=notes,
+        )
+
+    def measure_kernel_alone(self) -> RunResult:
+        """The same rule and settings with auditing on and no daemon registered.
+
+        The kernel still builds every record in the workload's system calls and
+        queues it; kauditd then hands it to the rate-limited printk and drops it
+        (or, on a kernel booted with audit=1, keeps up to backlog_limit of them
+        for the next daemon, which the harness then counts as other processes'
+        events).  No daemon can make the audited workload faster than this.
+        """
+        kernel, case, options = self.kernel, self.case, self.options
+        root = options.root / f"none-{case.workload.name}-{case.backlog_limit}-{case.wait_time}-{time.time_ns()}"
+        rule = compile_rule(rule_text(None if options.system_wide else os.getpid()))
+        load = os.getloadavg()[0]
+        if kernel.status().enabled:
+            kernel.set(enabled=0)
+        baseline = run_workload(case.workload, root / "baseline", options.timeout)
+        kernel.set(backlog_limit=case.backlog_limit, backlog_wait_time=case.wait_time, enabled=1)
+        before = kernel.status()
+        kernel.add_rule(rule)
+        audited = run_workload(case.workload, root / "audited", options.timeout, on_timeout=kernel.release_sleepers)
+        kernel.delete_rule(rule)
+        after = kernel.status()
+        return RunResult(
+            case=case, emitted=options.per_copy * case.workload.copies, logged=0, other_logged=0,
+            lost_delta=after.lost - before.lost, cpu_window=float("nan"), cpu_total=None,
+            wall_off=baseline.wall, wall_on=audited.wall, load=load, timed_out=audited.timed_out,
+            blocked_jiffies=after.backlog_wait_time_actual - before.backlog_wait_time_actual,
         )
 
     def _start_profiler(self, daemon: DaemonProcess) -> Profiler | None:

@@ -5,7 +5,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 
-from seedload.case import RunResult
+from seedload.case import NO_DAEMON, RunResult
 
 HEADER = ("workload", "backlog_limit", "wait", "daemon", "emitted", "logged", "missed", "lost Δ (records)",
           "CPU s", "CPU µs/event", "unaudited s", "audited s", "slowdown ×", "load")
@@ -18,8 +18,9 @@ def _number(value: float, digits: int) -> str:
 def row_cells(result: RunResult) -> tuple[str, ...]:
     case = result.case
     flag = "" if result.sound else " ⚠"
+    logged, missed = (str(result.logged), str(result.missed)) if result.has_daemon else ("n/a", "n/a")
     return (case.workload.name, str(case.backlog_limit), str(case.wait_time), case.daemon + flag,
-            str(result.emitted), str(result.logged), str(result.missed), str(result.lost_delta),
+            str(result.emitted), logged, missed, str(result.lost_delta),
             _number(result.cpu_window, 2), _number(result.us_per_event, 1), _number(result.wall_off, 2),
             _number(result.wall_on, 2), _number(result.slowdown, 1), _number(result.load, 2))
 
@@ -44,8 +45,8 @@ def summary_table(results: Sequence[RunResult]) -> str:
             continue
         missed = [r.missed for r in runs]
         slowdown = [r.slowdown for r in runs]
-        rows.append((name, str(limit), str(wait), daemon, str(len(runs)), str(runs[0].emitted),
-                     f"{statistics.median(missed):.0f} ({min(missed)}–{max(missed)})",
+        missed_cell = f"{statistics.median(missed):.0f} ({min(missed)}–{max(missed)})" if runs[0].has_daemon else "n/a"
+        rows.append((name, str(limit), str(wait), daemon, str(len(runs)), str(runs[0].emitted), missed_cell,
                      f"{statistics.median(r.lost_delta for r in runs):.0f}", _number(_pooled_us(runs), 1),
                      f"{statistics.median(slowdown):.1f} ({min(slowdown):.1f}–{max(slowdown):.1f})"))
     return _markdown(rows)
@@ -117,9 +118,21 @@ def verdicts(results: Sequence[RunResult]) -> list[str]:
                 lines.append(
                     f"- {name}, {limit}/60000, c2audit slows the workload at most half as much as auditd: "
                     f"{_verdict(ours <= theirs / 2)} (median slowdown c2audit {ours:.1f}×, auditd {theirs:.1f}×; "
-                    f"on the extra time alone: {_verdict(ours - 1 <= (theirs - 1) / 2)})")
+                    f"on the extra time alone: {_verdict(ours - 1 <= (theirs - 1) / 2)}){_floor(results, name, limit)}")
     lines += _cpu_verdicts(results)
     return lines
+
+
+def _floor(results: Sequence[RunResult], workload: str, limit: int) -> str:
+    """The kernel's own share of the slowdown, where the runs include the daemon-less floor."""
+    alone = _select(results, NO_DAEMON, workload, limit, 60000)
+    if not alone:
+        return ""
+    floor = statistics.median(r.slowdown for r in alone)
+    over = {daemon: statistics.median(r.slowdown for r in _select(results, daemon, workload, limit, 60000)) - floor
+            for daemon in ("c2audit", "auditd")}
+    return (f"; with no daemon at all the kernel alone slows it {floor:.1f}×, so the daemon's own part is "
+            f"c2audit +{over['c2audit']:.1f}×, auditd +{over['auditd']:.1f}×")
 
 
 def _cpu_verdicts(results: Sequence[RunResult]) -> list[str]:
