@@ -59,6 +59,8 @@ _HEADER = re.compile(
 _UNKNOWN_TYPE = re.compile(r"UNKNOWN\[([0-9]{1,10})\]")
 _HEX_PREFIX = re.compile(r"[0-9A-Fa-f]*")
 _HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
+# Tokens cut at single spaces, each holding exactly one '=': the body cuts into pairs at once.
+_ONE_EQUALS_EACH = re.compile(r"[^ =]*+=[^ =]*+(?: [^ =]*+=[^ =]*+)*+").fullmatch
 _TRAILING = frozenset(":,')")
 _TRAILING_MARKS = tuple(_TRAILING)
 # the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed)
@@ -296,8 +298,8 @@ def _split_body(
     Returns ``None`` when the body needs auparse's token walk instead.
 
     Every call costs on this hot path, so instead of looking at each token the
-    body is cut at every space and ``=`` at once; the cut is right when the
-    separators alternate ``= = …``, which re-joining the pairs verifies.
+    body is cut at every space and ``=`` at once; the cut is right when every
+    token holds exactly one ``=``, which one regular expression checks.
     Tokens without ``=`` (which auparse drops), a leading ``(`` and a nested
     ``msg='`` are removed beforehand with string operations; what depends on
     a token's position (the AVC result and permissions) is settled first or
@@ -316,22 +318,18 @@ def _split_body(
         body = _peel_nested(body)
         if body is None:
             return None
-    tokens = body.split(" ")
-    plain = [token for token in tokens if "=" in token]
-    if len(plain) != len(tokens):
-        body = " ".join(plain)  # auparse drops the words without '=' (and empty tokens)
+    if _ONE_EQUALS_EACH(body) is None:
+        body = _plain_tokens(body)
+        if body is None:
+            return None  # a token with two '=': the cut would be misaligned
         if not body:
             return fields
     if " (" in body or body[0] == "(":
         body = body.replace(" (", " ").removeprefix("(")  # "(name=" is "name="
     flat = body.replace(" ", "=").split("=")
-    if len(flat) % 2:
-        return None
     names = flat[0::2]
     values = flat[1::2]
     pairs = list(zip(names, values))
-    if " ".join(map("=".join, pairs)) != body:
-        return None  # a token with two '=': the cut is misaligned
     if _has_trailing_marks(body):
         for index in compress(range(len(values)), map(str.endswith, values, repeat(_TRAILING_MARKS))):
             pairs[index] = (names[index], _strip_trailing(values[index]))
@@ -341,6 +339,12 @@ def _split_body(
     if "key=" in body:
         return _rewrite_keys(fields)
     return fields
+
+
+def _plain_tokens(body: str) -> str | None:
+    """``body`` without the words auparse drops (no ``=``, or empty); None when a token has two ``=``."""
+    body = " ".join([token for token in body.split(" ") if "=" in token])
+    return body if not body or _ONE_EQUALS_EACH(body) is not None else None
 
 
 def _avc_head(body: str, fields: list[tuple[str, str | None]]) -> str | None:
