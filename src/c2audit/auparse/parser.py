@@ -41,7 +41,7 @@ from c2audit.interpret import (
     parse_enriched,
 )
 from c2audit.interpret.encoded import apply_escape
-from c2audit.interpret.engine import RECORD_DEPENDENT, VERBATIM
+from c2audit.interpret.engine import RECORD_DEPENDENT, VERBATIM, plain_context
 from c2audit.interpret.types import type_depends_on_value
 from c2audit.records import NAME_BY_TYPE, Record
 from c2audit.tables import uapi
@@ -57,7 +57,6 @@ from .timestamp import AuEvent
 
 DEFAULT_EOE_TIMEOUT = 2
 _NO_INTERPRETATIONS: dict[str, str] = {}
-_PLAIN_CONTEXTS: dict[int, RecordContext] = {}
 _KINDS: dict[tuple[int, str], FieldType] = {}  # by (record type, name) where the value does not matter
 _KINDS_LIMIT = 1 << 16
 
@@ -72,14 +71,6 @@ def _kind(record_type: int, name: str, value: str) -> FieldType:
                 _KINDS.clear()
             _KINDS[(record_type, name)] = kind
     return kind
-
-
-def _plain_context(record_type: int) -> RecordContext:
-    """A context with nothing but the record type, for fields that need nothing more."""
-    context = _PLAIN_CONTEXTS.get(record_type)
-    if context is None:
-        context = _PLAIN_CONTEXTS[record_type] = RecordContext(record_type)
-    return context
 
 
 class NoParser(Exception):
@@ -139,7 +130,6 @@ class AuParser(Searching, Feeding):
         self._escape = int(EscapeMode.TTY)
         self._tty = True
         self._interp = _interpreter(self._escape)
-        self._known = self._interp.known
         self._expr: search.Expr | None = None
         self._expr_started = False
         self._stop = C.AUSEARCH_STOP_EVENT
@@ -176,7 +166,8 @@ class AuParser(Searching, Feeding):
         self._icache: list[str | None] | None = None
         self._loaded: Record | None = None  # record whose interpretation list is loaded
         self._il: dict[str, str] | None = _NO_INTERPRETATIONS  # None: loaded, not parsed yet
-        self._plain = self._tty  # TTY escaping and no interpretation list: interpret_field's fast path
+        self._plain = self._tty  # TTY escaping and no interpretation list: the record's texts come in one pass
+        self._texts: list[str] | None = None  # those texts, once worked out (only while _plain)
         self._context: RecordContext | None = None
         self._normalized = None
 
@@ -190,7 +181,7 @@ class AuParser(Searching, Feeding):
         fields = record.fields
         sec_ok = self._sec_ok = event.sec != 0
         self._event = event
-        self._saved = self._icaches = self._icache = self._context = self._normalized = None
+        self._saved = self._icaches = self._icache = self._context = self._normalized = self._texts = None
         self._index = self._fi = 0
         self._record = self._loaded = record
         self._rtype = record.type
@@ -207,7 +198,7 @@ class AuParser(Searching, Feeding):
                 self._saved = {}
             self._saved[self._index] = self._fi
         self._index = index
-        self._context = None
+        self._context = self._texts = None
         if index < 0:
             self._record = self._fields = self._icache = None
             self._fi = 0
@@ -228,14 +219,14 @@ class AuParser(Searching, Feeding):
         record = self._loaded = self._record
         self._il = _NO_INTERPRETATIONS if record is None or not record.enriched else None
         self._plain = self._tty and self._il is _NO_INTERPRETATIONS
-        self._context = None
+        self._context = self._texts = None
 
     def _free(self) -> None:
         """``free_interpretation_list``."""
         self._loaded = None
         self._il = _NO_INTERPRETATIONS
         self._plain = self._tty
-        self._context = None
+        self._context = self._texts = None
 
     def _interpretations(self) -> dict[str, str]:
         il = self._il
@@ -343,7 +334,7 @@ class AuParser(Searching, Feeding):
             self._icache = self._icaches.get(index) if self._icaches else None
             self._il = _NO_INTERPRETATIONS if not record.enriched else None
             self._plain = self._tty and not record.enriched
-            self._context = None
+            self._context = self._texts = None
             return True
         self._free()
         if not records and self._first_record() <= 0:
@@ -479,24 +470,19 @@ class AuParser(Searching, Feeding):
 
     def interpret_field(self) -> str:
         """Interpretation of the current field, escaped per the escape mode."""
+        kept = self._icache
+        if kept is not None:
+            fi = self._fi
+            text = kept[fi]
+            if text is not None:  # libauparse keeps a field's first interpretation
+                return text
+            texts = self._texts
+            if texts is not None:
+                text = kept[fi] = texts[fi]
+                return text
         if not self._readable:
             raise RuntimeError("'interpretation' is NULL")
-        fi = self._fi
-        cache = self._icache or self._new_icache()
-        text = cache[fi]
-        if text is None:  # libauparse keeps a field's first interpretation: only compute it once
-            name, value = self._fields[fi]  # type: ignore[index]
-            if self._plain:  # TTY escaping and no ENRICHED text to prefer: the tables answer
-                kind = _KINDS.get((self._rtype, name))
-                if kind in VERBATIM:
-                    if value is not None and value.isprintable():
-                        text = value  # the value itself, and nothing in it to escape
-                else:
-                    text = self._known.get((self._rtype, name, value))
-            if text is None:
-                text = self._interpret(name, value)
-            cache[fi] = text
-        return text
+        return self._node_interpretation()
 
     def _new_icache(self) -> list[str | None]:
         """The current record's cache of interpretations (``nvnode.interp_val``)."""
@@ -520,16 +506,29 @@ class AuParser(Searching, Feeding):
         else:
             if kind in VERBATIM:
                 return apply_escape(value, self._escape)  # type: ignore[arg-type]
-            context = _plain_context(self._rtype)
+            context = plain_context(self._rtype)
         return self._interp.interpret(name, value, context, kind)
 
     def _node_interpretation(self, cwd: str | None = None) -> str:
-        """``nvlist_interp_cur_val``: the cached interpretation, else a new one (kept)."""
-        cache = self._icache if self._icache is not None else self._new_icache()
-        text = cache[self._fi]
+        """``nvlist_interp_cur_val``: the kept interpretation, else a new one (kept).
+
+        With TTY escaping and no interpretation list loaded, the record's
+        texts are worked out at once (:meth:`Interpreter.record_texts`) and the
+        other fields' :meth:`interpret_field` calls just take theirs.
+        """
+        kept = self._icache if self._icache is not None else self._new_icache()
+        fi = self._fi
+        text = kept[fi]
         if text is None:
-            name, value = self._fields[self._fi]  # type: ignore[index]
-            text = cache[self._fi] = self._interpret(name, value, cwd)
+            if self._plain and cwd is None:
+                texts = self._texts
+                if texts is None:
+                    texts = self._texts = self._interp.record_texts(self._rtype, self._fields)  # type: ignore[arg-type]
+                text = texts[fi]
+            else:
+                name, value = self._fields[fi]  # type: ignore[index]
+                text = self._interpret(name, value, cwd)
+            kept[fi] = text
         return text
 
     def interpret_realpath(self) -> str:
@@ -608,8 +607,8 @@ class AuParser(Searching, Feeding):
         self._escape = mode
         self._tty = mode == EscapeMode.TTY
         self._plain = self._tty and self._il is _NO_INTERPRETATIONS
+        self._texts = None
         self._interp = _interpreter(mode)
-        self._known = self._interp.known
         self._context = None
 
     def set_eoe_timeout(self, seconds: int) -> None:

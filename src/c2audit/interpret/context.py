@@ -61,20 +61,31 @@ class RecordContext:
         ``node`` and ``type`` included, ``msg=audit(...)`` excluded.
         ``enriched`` is the raw text after the ``\\x1d`` separator, if any.
         """
-        machine, syscall, a0, a1 = UNSET, UNSET, 0, 0
         offset = 1 if fields and fields[0][0] == "node" else 0
-        for position, (name, value) in enumerate(fields[: 12 + offset], start=1):
-            index = position - offset
-            if (index == 2 or index == 11) and name == "arch":
-                machine = machine_of_arch(value)
-            elif (index == 3 or index == 12) and name == "syscall":
-                number, erange = strtoul(value, 10)
-                syscall = UNSET if erange else c_int(number)
-            elif index == 6 and name == "a0":
-                a0, _ = strtoull(value, 16)  # ULONG_MAX when it overflows, as auparse keeps it
-            elif index == 7 and name == "a1":
-                a1, _ = strtoull(value, 16)
+        machine, syscall, a0, a1 = UNSET, UNSET, 0, 0
+        arch = _at(fields, "arch", 2 + offset, 11 + offset)
+        if arch is not None:
+            machine = machine_of_arch(arch)
+        number = _at(fields, "syscall", 3 + offset, 12 + offset)
+        if number is not None:
+            parsed, erange = strtoul(number, 10)
+            syscall = UNSET if erange else c_int(parsed)
+        argument = _at(fields, "a0", 6 + offset)
+        if argument is not None:
+            a0, _ = strtoull(argument, 16)  # ULONG_MAX when it overflows, as auparse keeps it
+        argument = _at(fields, "a1", 7 + offset)
+        if argument is not None:
+            a1, _ = strtoull(argument, 16)
         return cls(record_type, machine, syscall, a0, a1, cwd, parse_enriched(enriched) if enriched else {})
+
+
+def _at(fields: Sequence[tuple[str, str]], name: str, *positions: int) -> str | None:
+    """The value of the last field at ``positions`` (counted from 1, as auparse counts) called ``name``."""
+    found = None
+    for position in positions:
+        if position <= len(fields) and fields[position - 1][0] == name:
+            found = fields[position - 1][1]
+    return found
 
 
 def parse_enriched(text: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ formats each distinct (record type, field, value) once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from c2audit.machines import SYSCALL_TABLES
 
@@ -24,8 +24,15 @@ from .encoded import (
 )
 from .names import Lookups, SystemLookups, print_gid, print_uid
 from .sockaddr import print_sockaddr
-from .syscall_args import print_arch, print_arg, print_protocol, print_syscall, print_uring_op
-from .types import FieldType, field_type
+from .syscall_args import (
+    READS_ARGUMENTS,
+    arg_printer,
+    print_arch,
+    print_protocol,
+    print_syscall,
+    print_uring_op,
+)
+from .types import FieldType, field_type, type_depends_on_value
 
 T = FieldType
 _PURE: dict[FieldType, Callable[[str], str]] = {
@@ -69,6 +76,19 @@ RECORD_DEPENDENT = _RECORD_DEPENDENT
 VERBATIM = frozenset(FieldType) - set(_PURE) - _RECORD_DEPENDENT - {T.UID, T.GID, T.PROTOCOL}
 """Types whose interpretation is the raw value itself, escaped (``_independent``'s fall-through)."""
 _CACHE_LIMIT = 1 << 17
+_KEPT_ARGUMENT = 8  # longer a0-a3 values (pointers, mostly seen once) are interpreted each time
+_VALUES_KEPT = 1024  # texts kept per (record type, name): a field with more values will not repeat them
+_UNSEEN: dict[str, str] = {}  # never written to: the table of a name not filed yet, or not fileable
+_NO_NAMES: dict[str, dict[str, str] | None] = {}
+_PLAIN_CONTEXTS: dict[int, RecordContext] = {}
+
+
+def plain_context(record_type: int) -> RecordContext:
+    """A context with nothing but the record type, for fields that need nothing more."""
+    context = _PLAIN_CONTEXTS.get(record_type)
+    if context is None:
+        context = _PLAIN_CONTEXTS[record_type] = RecordContext(record_type)
+    return context
 
 
 class Interpreter:
@@ -83,26 +103,24 @@ class Interpreter:
     def __init__(self, lookups: Lookups | None = None, escape: EscapeMode = EscapeMode.TTY) -> None:
         self.lookups: Lookups = lookups if lookups is not None else SystemLookups()
         self.escape = escape
-        self._by_value: dict[tuple[int, str, str], str] = {}
+        self._texts: dict[tuple[int, str], dict[str, str]] = {}  # (record type, name) -> value -> text
+        # record type -> name -> its texts by value, or None for a name whose value prints as it is
+        self._names: dict[int, dict[str, dict[str, str] | None]] = {}
+        self._kept = 0  # texts and names held by the two dicts above
         self._by_machine: dict[tuple[str, int, int, str], str] = {}
-
-    @property
-    def known(self) -> dict[tuple[int, str, str], str]:
-        """The cached texts by (record type, name, value): a read-only view for hot loops.
-
-        A hit is the answer whatever the record's other fields say, unless the
-        record's ENRICHED part names the field (check that first).  The dict is
-        cleared, never replaced, so a caller may hold on to it.
-        """
-        return self._by_value
 
     def flush(self) -> None:
         """Forget cached results and, where the lookups cache names, those too."""
-        self._by_value.clear()
+        self._forget_texts()
         self._by_machine.clear()
         flush = getattr(self.lookups, "flush", None)
         if flush is not None:
             flush()
+
+    def _forget_texts(self) -> None:
+        self._texts.clear()
+        self._names.clear()
+        self._kept = 0
 
     def interpret(self, name: str, value: str, context: RecordContext, kind: FieldType | None = None) -> str:
         """The interpretation of field ``name=value`` of the record described by ``context``."""
@@ -116,36 +134,119 @@ class Interpreter:
             kind = kind if kind is not None else field_type(name, value, context.record_type)
             if kind == T.ESCAPED_FILE:
                 return apply_escape(print_escaped_file(value, context.cwd), self.escape)
-        key = (context.record_type, name, value)
-        cached = self._by_value.get(key)
-        if cached is not None:
-            return cached
+        table = self._texts.get((context.record_type, name))
+        if table is not None:
+            cached = table.get(value)
+            if cached is not None:
+                return cached
         if kind is None:
             kind = field_type(name, value, context.record_type)
         if kind in _RECORD_DEPENDENT:
             return self._record_dependent(kind, name, value, context)
         text = apply_escape(_independent(kind, name, value, self.lookups), self.escape, kind == T.ESCAPED_KEY)
-        if len(self._by_value) >= _CACHE_LIMIT:
-            self._by_value.clear()
-        self._by_value[key] = text
+        self._keep(context.record_type, name, value, text)
         return text
 
+    def record_texts(self, record_type: int, fields: Sequence[tuple[str, str | None]]) -> list[str]:
+        """Every field's :meth:`interpret` text, for a record without ENRICHED part, in one pass.
+
+        A field auparse cannot decode (value ``None``) gets what auparse prints
+        for it, an escaped blank.  Most fields are answered by the names seen
+        before in records of the same type: a name whose value prints as it is,
+        or a value already interpreted; only the others take :meth:`_fill`.
+        """
+        names = self._names.get(record_type, _NO_NAMES)
+        unseen = _UNSEEN
+        texts = [
+            (value if value.isprintable() else None) if (table := names.get(name, unseen)) is None  # type: ignore[union-attr]
+            else table.get(value)  # type: ignore[arg-type]
+            for name, value in fields
+        ]
+        if None in texts:
+            self._fill(record_type, fields, texts)
+        return texts  # type: ignore[return-value]
+
+    def _fill(self, record_type: int, fields: Sequence[tuple[str, str | None]], texts: list[str | None]) -> None:
+        """Interpret the fields :meth:`record_texts` found no text for, and remember what can be."""
+        context = None
+        for index, (name, value) in enumerate(fields):
+            if texts[index] is not None:
+                continue
+            if value is None:  # print_escaped(NULL): a key auparse could not decode
+                texts[index] = apply_escape(" ", self.escape, True)
+                continue
+            kind = self._kind(record_type, name, value)
+            if kind in VERBATIM:
+                texts[index] = apply_escape(value, self.escape)
+            elif kind in _RECORD_DEPENDENT:
+                if context is None:
+                    context = RecordContext.from_fields(record_type, fields)  # type: ignore[arg-type]
+                texts[index] = self._record_dependent(kind, name, value, context)
+            else:
+                texts[index] = self.interpret(name, value, plain_context(record_type), kind)
+
+    def _kind(self, record_type: int, name: str, value: str) -> FieldType:
+        """The field's type; a name whose type does not depend on its value is filed under its record type."""
+        kind = field_type(name, value, record_type)
+        if not type_depends_on_value(name, record_type):
+            names = self._names.get(record_type)
+            if names is None:
+                names = self._names[record_type] = {}
+            if name not in names:
+                verbatim = kind in VERBATIM and self.escape == EscapeMode.TTY
+                names[name] = None if verbatim else _UNSEEN if kind in _RECORD_DEPENDENT \
+                    else self._table(record_type, name)
+                self._count()
+        return kind
+
+    def _table(self, record_type: int, name: str) -> dict[str, str]:
+        table = self._texts.get((record_type, name))
+        if table is None:
+            table = self._texts[(record_type, name)] = {}
+        return table
+
+    def _keep(self, record_type: int, name: str, value: str, text: str) -> None:
+        """Remember a text, unless its field has shown too many values to repeat (bounded memory)."""
+        table = self._table(record_type, name)
+        if len(table) < _VALUES_KEPT:
+            table[value] = text
+            self._count()
+
+    def _count(self) -> None:
+        self._kept += 1
+        if self._kept > _CACHE_LIMIT:
+            self._forget_texts()
+
     def _record_dependent(self, kind: FieldType, name: str, value: str, context: RecordContext) -> str:
-        index = _ARG_INDEX.get(kind)
-        if index is not None:
-            return apply_escape(print_arg(index, value, context, self.lookups), self.escape)
-        if kind == T.SYSCALL and (name == "uring_op" or context.syscall in _MULTIPLEXERS.get(context.machine, ())):
-            return apply_escape(_syscall(name, value, context, self.lookups), self.escape)
+        """``arch``, ``syscall`` and ``a0``–``a3``, kept by (name, machine, syscall, value) where that decides."""
         key = (name, context.machine, context.syscall, value)
         cached = self._by_machine.get(key)
-        if cached is None:
-            shown = _syscall(name, value, context, self.lookups) if kind == T.SYSCALL \
-                else print_arch(value, context.machine)
-            cached = apply_escape(shown, self.escape)
+        if cached is not None:
+            return cached
+        shown, keep = self._dependent_text(kind, name, value, context)
+        text = apply_escape(shown, self.escape)
+        if keep:
             if len(self._by_machine) >= _CACHE_LIMIT:
                 self._by_machine.clear()
-            self._by_machine[key] = cached
-        return cached
+            self._by_machine[key] = text
+        return text
+
+    def _dependent_text(self, kind: FieldType, name: str, value: str, context: RecordContext) -> tuple[str, bool]:
+        """The text, and whether every record with the same machine, syscall and value gets it.
+
+        Not so for an argument whose printer also reads ``a0``/``a1``, nor for
+        socketcall/ipc, named after their ``a0``; long arguments (pointers,
+        mostly seen once) are not kept either, so that memory stays flat.
+        """
+        index = _ARG_INDEX.get(kind)
+        if index is not None:
+            printer = arg_printer(index, context.machine, context.syscall)
+            keep = printer not in READS_ARGUMENTS and len(value) <= _KEPT_ARGUMENT
+            return printer(value, context, self.lookups), keep
+        if kind == T.SYSCALL:
+            keep = name == "uring_op" or context.syscall not in _MULTIPLEXERS.get(context.machine, ())
+            return _syscall(name, value, context, self.lookups), keep
+        return print_arch(value, context.machine), True
 
 
 # socketcall/ipc name their sub-call from a0, so their text varies per record.

@@ -340,9 +340,7 @@ def a3_printer(sys: str) -> ArgPrinter:
 _ARG_PRINTERS = (a0_printer, a1_printer, a2_printer, a3_printer)
 
 
-def print_arg(index: int, value: str, context: RecordContext, lookups: Lookups) -> str:
-    """Argument ``a<index>`` of the record's syscall."""
-    sys = syscall_name(context.machine, context.syscall)
-    if sys is None:
-        return "0x" + value
-    return _ARG_PRINTERS[index](sys)(value, context, lookups)
+def arg_printer(index: int, machine: int, syscall: int) -> ArgPrinter:
+    """The printer of argument ``a<index>`` of ``syscall`` on ``machine`` (plain hex when unknown)."""
+    sys = syscall_name(machine, syscall)
+    return _hex if sys is None else _ARG_PRINTERS[index](sys)
