@@ -118,7 +118,18 @@ class AuParser(Searching, Feeding):
     (FILE_POINTER).
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> AuParser:
+        """A parser object; :class:`_Unbound` when made without arguments (``__init__`` binds it, if called).
+
+        Made by ``AuParser(...)``, it is a plain ``AuParser`` from the start:
+        an object whose class changes later keeps slower attribute reads.
+        """
+        unbound = cls is AuParser and not args and not kwargs
+        return super().__new__(_Unbound if unbound else cls)
+
     def __init__(self, source_type: int = -1, source: Any = None) -> None:
+        if type(self) is _Unbound:
+            self.__class__ = AuParser
         require_types((source_type, int))
         self._kind = source_type
         self._source: LineSource = open_source(source_type, source)
@@ -136,12 +147,6 @@ class AuParser(Searching, Feeding):
         self._find_name: str | None = None
         self._normalized: Any = None
         self._clear_event()
-
-    def __getattr__(self, name: str) -> Any:
-        # Reached only for attributes __init__ never set: the object has no parser.
-        if name.startswith("_"):
-            raise NoParser("object has no parser associated with it")
-        raise AttributeError(f"'auparse.AuParser' object has no attribute '{name}'")
 
     def __del__(self) -> None:
         source = self.__dict__.get("_source")
@@ -626,6 +631,22 @@ class AuParser(Searching, Feeding):
             raise os_error(0)  # auparse_reset fails without setting errno
 
     # normalisation: see c2audit.auparse.normalize (bound in __init__)
+
+
+class _Unbound(AuParser):
+    """An :class:`AuParser` that ``__init__`` has not bound to input (``AuParser.__new__(AuParser)``).
+
+    Its methods find no parser state and raise :class:`NoParser`, as the
+    binding's do.  Only this class has ``__getattr__``: on a class of its own,
+    the hook would slow every attribute read of every bound parser (CPython
+    3.11 does not specialise attribute access on such classes).
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for attributes __init__ never set: the object has no parser.
+        if name.startswith("_"):
+            raise NoParser("object has no parser associated with it")
+        raise AttributeError(f"'auparse.AuParser' object has no attribute '{name}'")
 
 
 def _event_cwd(records: list[Record]) -> str | None:
