@@ -7,6 +7,7 @@ the real kernel (-e 2, -f 2, --loginuid-immutable); against the real kernel
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from fakekernel import FakeKernel
 
 from c2audit.cli import ctl as cli
-from c2audit.ctl import USAGE, DaemonFiles, Session
+from c2audit.ctl import USAGE, DaemonFiles, Session, files_of, running_daemons
 from c2audit.kernel import AuditClient, AuditSocket
 
 REPO = Path(__file__).resolve().parent.parent
@@ -154,6 +155,10 @@ def test_resets_print_the_old_counter_on_stderr(ctl, fake):
     (["-x"], "Option -x is invalid"),
     (["-b", "64", "extra"], "parameter passed without an option given"),
     (["-i", "-b", "64"], "parameter passed without an option given"),
+    (["--reset-lost", "-s"], "nothing may follow --reset-lost: auditctl would run it and ignore '-s' and the rest; "
+                             "nothing was done"),
+    (["--loginuid-immutable", "-x"], "nothing may follow --loginuid-immutable: auditctl would run it and ignore "
+                                     "'-x' and the rest; nothing was done"),
     (["-s", "-b", "64"], "Too many options for status command"),
     (["-s", "-s"], "Only -i option is allowed"),
     (["--signal", "foo"], "foo is an unsupported signal"),
@@ -242,6 +247,56 @@ def test_status_shows_the_running_daemons_loss_counters(fake, daemon_process, tm
     tail = Run(fake, ["-s"], daemon).stdout.split("loginuid_immutable 0 unlocked\n")[1]
     assert tail == ("c2audit_report_time 2026-01-01T00:00:00+00:00\nc2audit_records_dropped 2\n"
                     "c2audit_enobufs 1\nc2audit_kernel_lost_since_start 5\n")
+
+
+@pytest.fixture
+def stand_in(tmp_path):
+    """A daemon stand-in whose command line reads ``c2audit daemon ARGS...`` (run in ``tmp_path``)."""
+    started = []
+
+    def start(*arguments: str) -> subprocess.Popen[str]:
+        child = subprocess.Popen([sys.executable, "-c", CHILD, "c2audit", "daemon", *arguments],
+                                 stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+        started.append(child)
+        assert child.stdout.readline() == "ready\n"
+        return child
+
+    yield start
+    for child in started:
+        child.kill()
+        child.wait()
+
+
+def test_a_daemons_files_come_from_its_command_line_and_configuration(stand_in, tmp_path):
+    (tmp_path / "d.conf").write_text(f"pid_file = {tmp_path}/run/d.pid\nstate_file = {tmp_path}/run/d.state\n")
+    plain = stand_in("--config", "d.conf")  # relative: to the daemon's working directory
+    overridden = stand_in("-c", str(tmp_path / "d.conf"), "--state-file", "/x/s.state", "--foreground")
+    assert files_of(plain.pid) == DaemonFiles(f"{tmp_path}/run/d.pid", f"{tmp_path}/run/d.state")
+    assert files_of(overridden.pid) == DaemonFiles(f"{tmp_path}/run/d.pid", "/x/s.state")
+    assert {plain.pid, overridden.pid} <= set(running_daemons())
+    (tmp_path / "d.conf").write_text("freq = x\n")
+    assert files_of(plain.pid) is None  # a configuration it cannot read now names nothing
+    assert files_of(os.getpid()) is None  # not a c2audit daemon
+
+
+def searching(tmp_path: Path) -> DaemonFiles:
+    return DaemonFiles(str(tmp_path / "c2audit.pid"), str(tmp_path / "c2audit.state"), search_processes=True)
+
+
+def test_status_finds_the_report_of_a_daemon_started_with_other_files(fake, stand_in, tmp_path):
+    (tmp_path / "d.conf").write_text(f"state_file = {tmp_path}/elsewhere.state\n")
+    child = stand_in("--config", str(tmp_path / "d.conf"))
+    (tmp_path / "elsewhere.state").write_text(f"pid = {child.pid}\nrecords_dropped = 3\n")
+    register(fake, child.pid)
+    assert Run(fake, ["-s"], searching(tmp_path)).stdout.endswith("c2audit_records_dropped 3\n")
+
+
+def test_signal_finds_an_unregistered_daemon_without_pid_file_among_the_processes(fake, stand_in, tmp_path):
+    child = stand_in("--pid-file", "/nonexistent/c2audit.pid")
+    if running_daemons() != [child.pid]:
+        pytest.skip("another c2audit daemon runs on this machine: --signal would not know which one to signal")
+    assert Run(fake, ["--signal", "rotate"], searching(tmp_path)).status == 0
+    assert child.stdout.readline() == f"{int(signal.SIGUSR1)}\n"
 
 
 # -- the real kernel ------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from c2audit import __version__
-from c2audit.daemon.config import DaemonConfig
+from c2audit.cli.daemon import parser as daemon_parser
+from c2audit.daemon.config import ConfigError, DaemonConfig
+from c2audit.daemon.service import Overrides, read_config
 from c2audit.daemon.state import parse_state
 from c2audit.kernel import AuditClient
 from c2audit.netlink import AuditFeatures, AuditStatus, feature_mask
@@ -153,35 +155,86 @@ def loss_lines(state: dict[str, str]) -> list[str]:
 
 # -- finding the daemon ------------------------------------------------------------------------
 
-def _is_c2audit(pid: int) -> bool:
+def _command_line(pid: int) -> list[str]:
     try:
-        return b"c2audit" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="surrogateescape").split("\0")[:-1]
     except OSError:
-        return False
+        return []
+
+
+def _is_c2audit(pid: int) -> bool:
+    return any("c2audit" in word for word in _command_line(pid))
+
+
+def _daemon_arguments(pid: int) -> list[str] | None:
+    """The arguments after ``daemon`` of a running ``c2audit daemon`` (None: not one)."""
+    words = _command_line(pid)
+    if "daemon" not in words or not any("c2audit" in word for word in words[:words.index("daemon")]):
+        return None
+    return words[words.index("daemon") + 1:]
+
+
+def running_daemons(proc: Path = Path("/proc")) -> list[int]:
+    """Every live ``c2audit daemon`` process, found by its command line."""
+    return [int(entry.name) for entry in proc.iterdir()
+            if entry.name.isdigit() and _daemon_arguments(int(entry.name)) is not None]
+
+
+def files_of(pid: int) -> DaemonFiles | None:
+    """The pid and state files the ``c2audit daemon`` ``pid`` uses: its command line, then its configuration."""
+    arguments = _daemon_arguments(pid)
+    if arguments is None:
+        return None
+    args, _ = daemon_parser().parse_known_args(arguments)  # as the daemon read them
+    config_path = args.config
+    if config_path is not None and not os.path.isabs(config_path):
+        try:
+            config_path = os.path.join(os.readlink(f"/proc/{pid}/cwd"), config_path)
+        except OSError:
+            return None
+    try:
+        config = read_config(config_path, Overrides(None, args.pid_file, args.state_file))
+    except ConfigError:
+        return None
+    return DaemonFiles(config.pid_file, config.state_file)
 
 
 @dataclass
 class DaemonFiles:
-    """Where a c2audit daemon leaves its pid and its state report (its configuration's defaults)."""
+    """Where a c2audit daemon leaves its pid and its state report (its configuration's defaults).
+
+    With ``search_processes``, a daemon started with other files is found too:
+    by its command line among the running processes.
+    """
 
     pid_file: str = field(default_factory=lambda: DaemonConfig().pid_file)
     state_file: str = field(default_factory=lambda: DaemonConfig().state_file)
+    search_processes: bool = False
 
     def running_pid(self) -> int | None:
-        """The pid file's process, if it lives and is a c2audit process (not a recycled pid)."""
+        """The pid file's process if it lives and is c2audit's (not a recycled pid); else the one daemon running."""
         try:
             pid = int(Path(self.pid_file).read_text().split()[0])
         except (OSError, ValueError, IndexError):
-            return None
-        return pid if _is_c2audit(pid) else None
+            pid = None
+        if pid is not None and _is_c2audit(pid):
+            return pid
+        found = running_daemons() if self.search_processes else []
+        return found[0] if len(found) == 1 else None
 
     def state_of(self, pid: int) -> dict[str, str] | None:
         """The state report, if it is the report of the live c2audit daemon ``pid``."""
-        try:
-            state = parse_state(Path(self.state_file).read_text())
-        except OSError:
-            return None
-        return state if state.get("pid") == str(pid) and _is_c2audit(pid) else None
+        places = [self.state_file]
+        if self.search_processes and (theirs := files_of(pid)) is not None:
+            places.append(theirs.state_file)
+        for place in places:
+            try:
+                state = parse_state(Path(place).read_text())
+            except OSError:
+                continue
+            if state.get("pid") == str(pid) and _is_c2audit(pid):
+                return state
+        return None
 
 
 # -- running commands --------------------------------------------------------------------------
@@ -193,7 +246,7 @@ class Session:
     out: TextIO
     err: TextIO
     connect: Callable[[], AuditClient] = AuditClient
-    daemon: DaemonFiles = field(default_factory=DaemonFiles)
+    daemon: DaemonFiles = field(default_factory=lambda: DaemonFiles(search_processes=True))
     _client: AuditClient | None = None
 
     @property
