@@ -374,7 +374,7 @@ class _LineParser:
             self.commands.append(command)
             if isinstance(command, _ENDS_LINE):
                 if not isinstance(command, _WHOLE_LINE):
-                    self._nothing_after(option)
+                    self._nothing_after(option, command)
                 break
         else:
             if operands:
@@ -389,15 +389,19 @@ class _LineParser:
         token = option.value_token if value and option.value_token is not None else option.token
         return self.line.origin(token)
 
-    def _stray(self, token: Token) -> None:
-        message = "parameter passed without an option given"
+    def _stray(self, token: Token, message: str = "parameter passed without an option given") -> None:
         raise OptionError("stray-parameter", message, self.line.origin(token))
 
-    def _nothing_after(self, option: Option) -> None:
+    def _nothing_after(self, option: Option, command: Command) -> None:
         last = option.value_token if option.value_token in self.line.tokens else option.token
         index = self.line.tokens.index(last)
-        if index + 1 < len(self.line.tokens):
-            self._stray(self.line.tokens[index + 1])
+        if index + 1 >= len(self.line.tokens):
+            return
+        stray = self.line.tokens[index + 1]
+        if isinstance(command, _ACTS_THEN_IGNORES):  # refused whole: nothing is done (auditctl would act)
+            self._stray(stray, f"nothing may follow {option.token.raw}: auditctl would run it and ignore "
+                               f"'{stray.raw}' and the rest; nothing was done")
+        self._stray(stray)
 
     # rule options -----------------------------------------------------------------------
 
@@ -556,6 +560,7 @@ _ENDS_LINE = (IgnoreErrors, ContinueOnErrors, ReportStatus, ListRules, DeleteAll
               TrimSubtrees, MakeEquivalent, ShowVersion, ShowHelp, SetLoginuidImmutable, ResetLost,
               ResetBacklogWaitTimeActual, SignalDaemon)
 _WHOLE_LINE = (ReportStatus, ListRules, DeleteAllRules)  # they check the rest of the line themselves
+_ACTS_THEN_IGNORES = (ResetLost, SetLoginuidImmutable)  # auditctl acts on these, then stops reading
 
 __all__ = [
     "ACTION", "ACTION_NAME", "FILTER_LIST", "FILTER_NAME", "Command", "ComparePart", "ContinueOnErrors",
