@@ -38,7 +38,7 @@ KEY = "seedload"
 NO_DAEMON = "none"  # the kernel alone: the floor of the audited wall time (see _Run.measure_kernel_alone)
 REGISTER_WAIT = 30.0
 C2AUDIT_COUNTERS = ("records_received", "batches", "records_dropped", "enobufs", "queue_full_waits",
-                    "kernel_lost_since_start", "reader_cpu_seconds", "writer_cpu_seconds", "kauditd_scheduling")
+                    "kernel_lost_since_start", "reader_cpu_seconds", "writer_cpu_seconds")
 
 
 def rule_text(scope_ppid: int | None) -> str:
