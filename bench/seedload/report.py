@@ -132,7 +132,7 @@ def _floor(results: Sequence[RunResult], workload: str, limit: int) -> str:
     over = {daemon: statistics.median(r.slowdown for r in _select(results, daemon, workload, limit, 60000)) - floor
             for daemon in ("c2audit", "auditd")}
     return (f"; with no daemon at all the kernel alone slows it {floor:.1f}×, so the daemon's own part is "
-            f"c2audit +{over['c2audit']:.1f}×, auditd +{over['auditd']:.1f}×")
+            f"c2audit {over['c2audit']:+.1f}×, auditd {over['auditd']:+.1f}×")
 
 
 def _cpu_verdicts(results: Sequence[RunResult]) -> list[str]:

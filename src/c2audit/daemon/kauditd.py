@@ -6,7 +6,7 @@ the backlog only empties while kauditd runs.  kauditd is an ordinary
 ``SCHED_OTHER`` thread at nice 0, so under load it waits for a CPU behind the
 very processes whose syscalls fill its queue; at the kernel's default limit of
 64, four ``grep -r`` on two CPUs overflowed it whatever the daemon did (the
-daemon had a 256 MiB socket buffer and sat idle).  Measured with the seed
+daemon had most of its 256 MiB socket buffer to spare).  Measured with the seed
 workload at 64/0: about 13,600 of 35,512 events missed with kauditd as found,
 1,700 at nice -10, 0-190 with ``SCHED_FIFO`` priority 1.  The cost is paid by
 the audited processes, which yield the CPU to kauditd record by record -- the
