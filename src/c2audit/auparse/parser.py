@@ -37,12 +37,10 @@ from c2audit.interpret import (
     Interpreter,
     RecordContext,
     default_lookups,
-    field_type,
     parse_enriched,
 )
 from c2audit.interpret.encoded import apply_escape
 from c2audit.interpret.engine import RECORD_DEPENDENT, VERBATIM, plain_context
-from c2audit.interpret.types import type_depends_on_value
 from c2audit.records import NAME_BY_TYPE, Record
 from c2audit.tables import uapi
 
@@ -57,20 +55,6 @@ from .timestamp import AuEvent
 
 DEFAULT_EOE_TIMEOUT = 2
 _NO_INTERPRETATIONS: dict[str, str] = {}
-_KINDS: dict[tuple[int, str], FieldType] = {}  # by (record type, name) where the value does not matter
-_KINDS_LIMIT = 1 << 16
-
-
-def _kind(record_type: int, name: str, value: str) -> FieldType:
-    """``auparse_interp_adjust_type``, remembered per (record type, name) where it can be."""
-    kind = _KINDS.get((record_type, name))
-    if kind is None:
-        kind = field_type(name, value, record_type)
-        if not type_depends_on_value(name, record_type):
-            if len(_KINDS) >= _KINDS_LIMIT:
-                _KINDS.clear()
-            _KINDS[(record_type, name)] = kind
-    return kind
 
 
 class NoParser(Exception):
@@ -461,7 +445,7 @@ class AuParser(Searching, Feeding):
         if not self._readable:
             return 0
         name, value = self._fields[self._fi]  # type: ignore[index]
-        return int(_kind(self._rtype, name, value if value is not None else ""))
+        return int(self._interp.kind(self._rtype, name, value if value is not None else ""))
 
     def get_field_int(self) -> int:
         """Value of the current field as a C int (``strtol``)."""
@@ -501,7 +485,7 @@ class AuParser(Searching, Feeding):
         """Interpret a field the fast path could not answer, with the context it needs."""
         if value is None:  # print_escaped(NULL): a key auparse could not decode
             return apply_escape(" ", self._escape, True)  # type: ignore[arg-type]
-        kind = _kind(self._rtype, name, value)
+        kind = self._interp.kind(self._rtype, name, value)
         il = self._interpretations()
         if il or kind in RECORD_DEPENDENT or cwd is not None:
             if cwd is not None:

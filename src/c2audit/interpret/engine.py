@@ -9,6 +9,8 @@ formats each distinct (record type, field, value) once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import compress, count, repeat
+from operator import is_
 
 from c2audit.machines import SYSCALL_TABLES
 
@@ -106,7 +108,8 @@ class Interpreter:
         self._texts: dict[tuple[int, str], dict[str, str]] = {}  # (record type, name) -> value -> text
         # record type -> name -> its texts by value, or None for a name whose value prints as it is
         self._names: dict[int, dict[str, dict[str, str] | None]] = {}
-        self._kept = 0  # texts and names held by the two dicts above
+        self._kinds: dict[tuple[int, str], FieldType] = {}  # by (record type, name) where the value does not matter
+        self._kept = 0  # texts, names and kinds held by the three dicts above
         self._by_machine: dict[tuple[str, int, int, str], str] = {}
 
     def flush(self) -> None:
@@ -120,6 +123,7 @@ class Interpreter:
     def _forget_texts(self) -> None:
         self._texts.clear()
         self._names.clear()
+        self._kinds.clear()
         self._kept = 0
 
     def interpret(self, name: str, value: str, context: RecordContext, kind: FieldType | None = None) -> str:
@@ -169,34 +173,42 @@ class Interpreter:
     def _fill(self, record_type: int, fields: Sequence[tuple[str, str | None]], texts: list[str | None]) -> None:
         """Interpret the fields :meth:`record_texts` found no text for, and remember what can be."""
         context = None
-        for index, (name, value) in enumerate(fields):
-            if texts[index] is not None:
-                continue
+        for index in compress(count(), map(is_, texts, repeat(None))):
+            name, value = fields[index]
             if value is None:  # print_escaped(NULL): a key auparse could not decode
                 texts[index] = apply_escape(" ", self.escape, True)
                 continue
-            kind = self._kind(record_type, name, value)
-            if kind in VERBATIM:
-                texts[index] = apply_escape(value, self.escape)
-            elif kind in _RECORD_DEPENDENT:
+            kind = self.kind(record_type, name, value)
+            if kind in _RECORD_DEPENDENT:
                 if context is None:
                     context = RecordContext.from_fields(record_type, fields)  # type: ignore[arg-type]
                 texts[index] = self._record_dependent(kind, name, value, context)
+            elif kind in VERBATIM and not type_depends_on_value(name, record_type):
+                texts[index] = apply_escape(value, self.escape)  # not printable: nothing to keep
             else:
                 texts[index] = self.interpret(name, value, plain_context(record_type), kind)
 
-    def _kind(self, record_type: int, name: str, value: str) -> FieldType:
-        """The field's type; a name whose type does not depend on its value is filed under its record type."""
+    def kind(self, record_type: int, name: str, value: str) -> FieldType:
+        """:func:`field_type`, remembered per record type and name where the value does not matter.
+
+        The name is also filed for :meth:`record_texts`: as one whose values
+        print as they are (TTY escaping), one whose text depends on its record
+        (``arch``, ``syscall``, ``a0``-``a3``), or one whose texts are kept.
+        """
+        kind = self._kinds.get((record_type, name))
+        if kind is not None:
+            return kind
         kind = field_type(name, value, record_type)
-        if not type_depends_on_value(name, record_type):
-            names = self._names.get(record_type)
-            if names is None:
-                names = self._names[record_type] = {}
-            if name not in names:
-                verbatim = kind in VERBATIM and self.escape == EscapeMode.TTY
-                names[name] = None if verbatim else _UNSEEN if kind in _RECORD_DEPENDENT \
-                    else self._table(record_type, name)
-                self._count()
+        names = self._names.get(record_type)
+        if names is None:
+            names = self._names[record_type] = {}
+        if type_depends_on_value(name, record_type):
+            names[name] = self._table(record_type, name)
+            return kind
+        self._kinds[(record_type, name)] = kind
+        verbatim = kind in VERBATIM and self.escape == EscapeMode.TTY
+        names[name] = None if verbatim else _UNSEEN if kind in _RECORD_DEPENDENT else self._table(record_type, name)
+        self._count()
         return kind
 
     def _table(self, record_type: int, name: str) -> dict[str, str]:
