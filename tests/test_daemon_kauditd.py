@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from c2audit.daemon.config import KauditdSetting
-from c2audit.daemon.kauditd import KEEP, KauditdPriority, Scheduling, find_kauditd, target
+from c2audit.daemon.kauditd import (
+    KEEP,
+    KauditdPriority,
+    Scheduling,
+    find_kauditd,
+    memo_text,
+    parse_memo,
+    target,
+)
 
 OTHER_0 = Scheduling(os.SCHED_OTHER, 0, 0)
 FIFO_1 = Scheduling(os.SCHED_FIFO, 1, 0)
@@ -59,8 +67,8 @@ class FakeThread:
     def __init__(self, scheduling: Scheduling = OTHER_0, pid: int | None = 33):
         self.pid, self.scheduling, self.writes, self.alerts = pid, scheduling, [], []
 
-    def priority(self) -> KauditdPriority:
-        return KauditdPriority(self.alerts.append, find=lambda: self.pid, read=self.read, write=self.write)
+    def priority(self, memo: Path | None = None) -> KauditdPriority:
+        return KauditdPriority(self.alerts.append, memo, find=lambda: self.pid, read=self.read, write=self.write)
 
     def read(self, pid: int) -> Scheduling:
         assert pid == self.pid
@@ -120,7 +128,34 @@ def test_failures_are_reported_not_raised() -> None:
     def refuse(pid: int, scheduling: Scheduling) -> None:
         raise PermissionError(1, "Operation not permitted")
 
-    priority = KauditdPriority(refused.alerts.append, find=lambda: 33, read=refused.read, write=refuse)
+    priority = KauditdPriority(refused.alerts.append, None, find=lambda: 33, read=refused.read, write=refuse)
     priority.apply(REALTIME)
     priority.restore()  # nothing applied: nothing to restore
     assert refused.alerts == ["kauditd_priority: cannot set kauditd's (pid 33) scheduling (Operation not permitted)"]
+
+
+def test_a_killed_daemons_memo_gives_the_next_one_what_was_found(tmp_path: Path) -> None:
+    memo = tmp_path / "run" / "kauditd-found"
+    thread = FakeThread(Scheduling(os.SCHED_OTHER, 0, -2))
+    thread.priority(memo).apply(REALTIME)  # then killed: no restore
+    assert parse_memo(memo.read_text()) == (Scheduling(os.SCHED_OTHER, 0, -2), Scheduling(os.SCHED_FIFO, 1, -2))
+    second = thread.priority(memo)
+    second.apply(REALTIME)
+    second.restore()
+    assert thread.scheduling == Scheduling(os.SCHED_OTHER, 0, -2) and not memo.exists()
+    assert thread.alerts == ["kauditd_priority: a previous daemon left kauditd at fifo 1; it had found nice -2"]
+
+
+def test_a_memo_is_ignored_once_kauditd_was_changed_since(tmp_path: Path) -> None:
+    memo = tmp_path / "kauditd-found"
+    memo.write_text(memo_text(OTHER_0, FIFO_1))
+    thread = FakeThread(Scheduling(os.SCHED_OTHER, 0, -7))  # an administrator's setting since the crash
+    priority = thread.priority(memo)
+    priority.apply(REALTIME)
+    priority.restore()
+    assert thread.scheduling == Scheduling(os.SCHED_OTHER, 0, -7) and thread.alerts == []
+
+
+@pytest.mark.parametrize("text", ["", "found 0 0 0\n", "found 0 0 x\napplied 1 1 0\n", "garbage\n"])
+def test_a_damaged_memo_is_no_memo(text: str) -> None:
+    assert parse_memo(text) is None

@@ -94,7 +94,11 @@ class DaemonProcess:
         return self
 
     def running(self) -> bool:
-        return self.state_file.exists() and "state = running" in self.state_file.read_text()
+        """This daemon's own report says it runs (a killed predecessor's report may still be there)."""
+        if not self.state_file.exists():
+            return False
+        state = parse_state(self.state_file.read_text())
+        return state.get("state") == "running" and state.get("pid") == str(self.proc.pid)
 
     def send(self, signo: int) -> None:
         assert self.proc is not None
@@ -129,8 +133,9 @@ def daemons(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     started: list[DaemonProcess] = []
 
     def make(settings: str = "", log_dir: Path | None = None, name: str = "d") -> DaemonProcess:
+        """A daemon in ``tmp_path/name`` (a name used again: the same files, as after a restart)."""
         root = tmp_path / name
-        root.mkdir()
+        root.mkdir(exist_ok=True)
         daemon = DaemonProcess(root, settings, log_dir)
         started.append(daemon)
         return daemon
@@ -194,6 +199,19 @@ def test_the_daemon_raises_kauditd_and_puts_it_back(daemons) -> None:
     assert (state["kauditd_pid"], state["kauditd_scheduling"]) == (str(pid), "fifo 1")
     assert daemon.stop(signal.SIGTERM) == 0
     assert read_scheduling(pid) == found
+
+
+def test_after_a_kill_9_the_next_daemon_puts_kauditd_back(daemons) -> None:
+    pid = find_kauditd()
+    found = read_scheduling(pid)
+    first = daemons("kauditd_priority = realtime\n", name="first").start()
+    first.proc.kill()
+    first.proc.wait(30)
+    assert read_scheduling(pid) == Scheduling(os.SCHED_FIFO, 1, found.nice)  # nobody put it back
+    second = daemons("kauditd_priority = realtime\n", name="first").start()  # same run directory: the memo
+    assert second.stop() == 0
+    assert read_scheduling(pid) == found
+    assert "a previous daemon left kauditd at fifo 1" in second.stderr.read_text()
 
 
 def test_rotation_by_size_keeps_num_logs(daemons) -> None:

@@ -14,7 +14,10 @@ trade an audit system makes when losing records is the failure.
 
 The daemon sets kauditd's scheduling at start (``kauditd_priority``), puts back
 what it found at a clean stop -- unless someone else changed it meanwhile --
-and says what it did in its state report.  :func:`target` is the pure decision;
+and says what it did in its state report.  What it found is also written to a
+memo in its run directory (tmpfs: gone at reboot, as the kernel's setting is):
+a daemon killed before it could restore leaves the memo, and the next daemon
+restores what the first one found, not what the first one set.  :func:`target` is the pure decision;
 :class:`KauditdPriority` does the system calls.
 """
 from __future__ import annotations
@@ -88,13 +91,30 @@ def write_scheduling(pid: int, scheduling: Scheduling) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, scheduling.nice)
 
 
+def memo_text(found: Scheduling, applied: Scheduling) -> str:
+    return "".join(f"{name} {s.policy} {s.priority} {s.nice}\n" for name, s in (("found", found), ("applied", applied)))
+
+
+def parse_memo(text: str) -> tuple[Scheduling, Scheduling] | None:
+    """(found, applied) from a memo; None for anything else."""
+    values = {}
+    for line in text.splitlines():
+        name, *numbers = line.split()
+        if len(numbers) != 3 or not all(n.lstrip("-").isdigit() for n in numbers):
+            return None
+        values[name] = Scheduling(*(int(n) for n in numbers))
+    return (values["found"], values["applied"]) if values.keys() == {"found", "applied"} else None
+
+
 class KauditdPriority:
     """Sets kauditd's scheduling and puts back what it found; failures are reported, never fatal."""
 
-    def __init__(self, alert: Callable[[str], None], find: Callable[[], int | None] = find_kauditd,
+    def __init__(self, alert: Callable[[str], None], memo: Path | None = None,
+                 find: Callable[[], int | None] = find_kauditd,
                  read: Callable[[int], Scheduling] = read_scheduling,
                  write: Callable[[int, Scheduling], None] = write_scheduling):
         self.alert = alert
+        self.memo = memo
         self.find, self.read, self.write = find, read, write
         self.pid: int | None = None
         self.found: Scheduling | None = None
@@ -111,10 +131,11 @@ class KauditdPriority:
                 return
         try:
             if self.found is None:
-                self.found = self.read(self.pid)
+                self.found = self._found_by_a_killed_daemon(self.read(self.pid))
             wanted = target(setting, self.found)
             self.write(self.pid, wanted)
             self.applied = wanted
+            self._write_memo()
         except OSError as exc:
             self.alert(f"kauditd_priority: cannot set kauditd's (pid {self.pid}) scheduling ({exc.strerror})")
 
@@ -128,8 +149,31 @@ class KauditdPriority:
             else:
                 self.alert("kauditd_priority: kauditd's scheduling was changed by someone else: left as it is")
             self.applied = None
+            if self.memo is not None:
+                self.memo.unlink(missing_ok=True)
         except OSError as exc:
             self.alert(f"kauditd_priority: cannot restore kauditd's (pid {self.pid}) scheduling ({exc.strerror})")
+
+    def _found_by_a_killed_daemon(self, current: Scheduling) -> Scheduling:
+        """What a previous daemon found, if its memo is left and kauditd still runs as it set it; else ``current``."""
+        try:
+            memo = parse_memo(self.memo.read_text()) if self.memo is not None else None
+        except OSError:
+            memo = None
+        if memo is None or memo[1] != current:
+            return current
+        self.alert(f"kauditd_priority: a previous daemon left kauditd at {current}; it had found {memo[0]}")
+        return memo[0]
+
+    def _write_memo(self) -> None:
+        if self.memo is None or self.found is None or self.applied is None:
+            return
+        try:
+            self.memo.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            self.memo.write_text(memo_text(self.found, self.applied))
+        except OSError as exc:
+            self.alert(f"kauditd_priority: cannot write {self.memo} ({exc.strerror}): a crash would leave "
+                       "kauditd's scheduling as set")
 
     def describe(self) -> str:
         """For the state report: what kauditd runs with now, as far as we know."""

@@ -45,6 +45,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from c2audit import __version__
 from c2audit.daemon import logformat
@@ -79,6 +80,7 @@ from c2audit.kernel import AuditClient, AuditSocket, KernelError, KernelTimeout
 from c2audit.tables import uapi
 
 DEFAULT_CONFIG_PATH = "/etc/c2audit/auditd.conf"
+KAUDITD_MEMO = "kauditd-found"  # beside the pid file (daemon.kauditd)
 HANDLED_SIGNALS = (
     signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT, signal.SIGTERM, signal.SIGINT,
 )
@@ -231,7 +233,7 @@ class Daemon:
         self.monitor: Monitor | None = None
         self.writer: Writer | None = None
         self.self_exclusion: SelfExclusion | None = None
-        self.kauditd = kauditd or KauditdPriority(self.notifier.alert)
+        self.kauditd = kauditd or KauditdPriority(self.notifier.alert, Path(self.pid_file).parent / KAUDITD_MEMO)
         self._registered = False
 
     # -- start -----------------------------------------------------------------
