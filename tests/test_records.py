@@ -259,6 +259,8 @@ def test_repeated_names_are_kept_in_order():
     ("key='x'", [("key", None)]),
     ("key=(abc", [("key", "(abc")]),
     ("key=x)", [("key", None)]),
+    ("key=)", [("key", None)]),  # nothing left once ')' is stripped: no hex, no value
+    ("key=:", [("key", None)]),
     ("key=610062", [("key", '"a"')]),
     ("y=eA(none)", [("y", "eA(none")]),  # only a value that is exactly (none) keeps its ')'
     ("y=(none)x)", [("y", "(none)x")]),

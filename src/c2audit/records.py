@@ -63,6 +63,7 @@ _HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
 _ONE_EQUALS_EACH = re.compile(r"[^ =]*+=[^ =]*+(?: [^ =]*+=[^ =]*+)*+").fullmatch
 _TRAILING = frozenset(":,')")
 _TRAILING_MARKS = tuple(_TRAILING)
+_LITERAL_KEY = ('"', "(")  # a key= value kept as written; any other (even "") is hex, decoded or None
 # the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed)
 _KERNEL_AVC = re.compile(r"avc:  ([^ ]+)  \{ ((?:[^ }][^ ]*)(?: [^ }][^ ]*)*) \} for  ")
 _AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
@@ -425,12 +426,12 @@ def _has_trailing_marks(body: str) -> bool:
 
 def _rewrite_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """auparse's virtual ``key`` fields in place of hex-encoded key lists."""
-    if not any([name == "key" and value[0] not in "\"(" for name, value in fields]):  # type: ignore[index]
+    if not any([name == "key" and value[:1] not in _LITERAL_KEY for name, value in fields]):  # type: ignore[index]
         return fields
     result: list[tuple[str, str | None]] = []
     for name, value in fields:
-        if name == "key" and value:
-            result += [("key", key) for key in rule_keys(value)]
+        if name == "key":
+            result += [("key", key) for key in rule_keys(value)]  # type: ignore[arg-type]
         else:
             result.append((name, value))
     return result
@@ -531,7 +532,7 @@ def rule_keys(value: str) -> list[str | None]:
     decoded, split at ``\x01`` into the rule keys it joins, and each is
     re-quoted (re-hexed when unprintable); one that does not decode is ``None``.
     """
-    if value[0] == '"' or value[0] == "(":
+    if value[:1] in _LITERAL_KEY:
         return [value]
     decoded = _auparse_unhex(value)
     if decoded is None:
