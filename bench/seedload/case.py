@@ -32,7 +32,7 @@ from seedload.counting import count_events
 from seedload.daemons import DaemonProcess, start_daemon
 from seedload.kernel import Kernel, KernelBusy, compile_rule, exclusive_kernel, has_key
 from seedload.profile import Profiler
-from seedload.workload import Workload, run_workload
+from seedload.workload import Workload, WorkloadRun, run_workload
 
 KEY = "seedload"
 NO_DAEMON = "none"  # the kernel alone: the floor of the audited wall time (see _Run.measure_kernel_alone)
@@ -140,12 +140,7 @@ class _Run:
         if self.case.daemon == NO_DAEMON:
             return self.measure_kernel_alone()
         kernel, case, options = self.kernel, self.case, self.options
-        root = options.root / f"{case.daemon}-{case.workload.name}-{case.backlog_limit}-{case.wait_time}-{time.time_ns()}"
-        rule = compile_rule(rule_text(None if options.system_wide else os.getpid()))
-        load = os.getloadavg()[0]
-        if kernel.status().enabled:
-            kernel.set(enabled=0)
-        baseline = run_workload(case.workload, root / "baseline", options.timeout)
+        root, rule, load, baseline = self._baseline()
         kernel.set(backlog_limit=case.backlog_limit, backlog_wait_time=case.wait_time)
         daemon = self.daemon = start_daemon(case.daemon, root, options.extra_conf.get(case.daemon, ""))
         _wait_registered(kernel, daemon)
@@ -191,12 +186,7 @@ class _Run:
         events).  No daemon can make the audited workload faster than this.
         """
         kernel, case, options = self.kernel, self.case, self.options
-        root = options.root / f"none-{case.workload.name}-{case.backlog_limit}-{case.wait_time}-{time.time_ns()}"
-        rule = compile_rule(rule_text(None if options.system_wide else os.getpid()))
-        load = os.getloadavg()[0]
-        if kernel.status().enabled:
-            kernel.set(enabled=0)
-        baseline = run_workload(case.workload, root / "baseline", options.timeout)
+        root, rule, load, baseline = self._baseline()
         kernel.set(backlog_limit=case.backlog_limit, backlog_wait_time=case.wait_time, enabled=1)
         before = kernel.status()
         kernel.add_rule(rule)
@@ -209,6 +199,16 @@ class _Run:
             wall_off=baseline.wall, wall_on=audited.wall, load=load, timed_out=audited.timed_out,
             blocked_jiffies=after.backlog_wait_time_actual - before.backlog_wait_time_actual,
         )
+
+    def _baseline(self) -> tuple[Path, bytes, float, WorkloadRun]:
+        """The run's directory, its rule, the load average, and the workload run with auditing off."""
+        case, options = self.case, self.options
+        root = options.root / f"{case.daemon}-{case.workload.name}-{case.backlog_limit}-{case.wait_time}-{time.time_ns()}"
+        rule = compile_rule(rule_text(None if options.system_wide else os.getpid()))
+        load = os.getloadavg()[0]
+        if self.kernel.status().enabled:
+            self.kernel.set(enabled=0)
+        return root, rule, load, run_workload(case.workload, root / "baseline", options.timeout)
 
     def _start_profiler(self, daemon: DaemonProcess) -> Profiler | None:
         if self.options.profile is None or daemon.name != "c2audit":
