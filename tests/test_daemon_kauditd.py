@@ -156,6 +156,7 @@ def test_a_memo_is_ignored_once_kauditd_was_changed_since(tmp_path: Path) -> Non
     assert thread.scheduling == Scheduling(os.SCHED_OTHER, 0, -7) and thread.alerts == []
 
 
-@pytest.mark.parametrize("text", ["", "found 0 0 0\n", "found 0 0 x\napplied 1 1 0\n", "garbage\n"])
+@pytest.mark.parametrize("text", ["", "found 0 0 0\n", "found 0 0 x\napplied 1 1 0\n", "garbage\n",
+                                  "found 0 0 0\n\napplied 1 1 0\n"])
 def test_a_damaged_memo_is_no_memo(text: str) -> None:
     assert parse_memo(text) is None

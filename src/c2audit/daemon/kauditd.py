@@ -17,8 +17,8 @@ what it found at a clean stop -- unless someone else changed it meanwhile --
 and says what it did in its state report.  What it found is also written to a
 memo in its run directory (tmpfs: gone at reboot, as the kernel's setting is):
 a daemon killed before it could restore leaves the memo, and the next daemon
-restores what the first one found, not what the first one set.  :func:`target` is the pure decision;
-:class:`KauditdPriority` does the system calls.
+restores what the first one found, not what the first one set.
+:func:`target` is the pure decision; :class:`KauditdPriority` does the system calls.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from c2audit.daemon.config import KauditdSetting as Setting
 
 KTHREADD_PID = 2  # every kernel thread is a child of kthreadd
-REALTIME_PRIORITY = 1  # the lowest SCHED_FIFO priority: above every ordinary process, below the kernel's own RT threads
+REALTIME_PRIORITY = 1  # the lowest SCHED_FIFO priority: above every ordinary process, below RT kernel threads
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,10 @@ def parse_memo(text: str) -> tuple[Scheduling, Scheduling] | None:
     """(found, applied) from a memo; None for anything else."""
     values = {}
     for line in text.splitlines():
-        name, *numbers = line.split()
-        if len(numbers) != 3 or not all(n.lstrip("-").isdigit() for n in numbers):
+        words = line.split()
+        if len(words) != 4 or not all(n.lstrip("-").isdigit() for n in words[1:]):
             return None
-        values[name] = Scheduling(*(int(n) for n in numbers))
+        values[words[0]] = Scheduling(*(int(n) for n in words[1:]))
     return (values["found"], values["applied"]) if values.keys() == {"found", "applied"} else None
 
 
@@ -158,7 +158,7 @@ class KauditdPriority:
         """What a previous daemon found, if its memo is left and kauditd still runs as it set it; else ``current``."""
         try:
             memo = parse_memo(self.memo.read_text()) if self.memo is not None else None
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             memo = None
         if memo is None or memo[1] != current:
             return current
