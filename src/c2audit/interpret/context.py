@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from c2audit.cnum import c_int, strtoul, strtoull
 from c2audit.machines import MACHINE_OF_ELF
@@ -21,12 +22,20 @@ UNSET = -1
 CONVERSION_ERROR = -2
 
 
+@lru_cache(maxsize=256)  # a log has few arch values, and every SYSCALL record asks
 def machine_of_arch(value: str) -> int:
     """MACH_* of a hex ``arch=`` value: -1 unknown, -2 when it overflows."""
     elf, erange = strtoul(value, 16)
     if erange:
         return CONVERSION_ERROR
     return MACHINE_OF_ELF.get(elf & 0xFFFFFFFF, UNSET)
+
+
+@lru_cache(maxsize=1024)  # as few as the syscalls a log shows, and every SYSCALL record asks
+def syscall_number(value: str) -> int:
+    """The number of a decimal ``syscall=`` value as auparse keeps it: -1 when it overflows."""
+    number, erange = strtoul(value, 10)
+    return UNSET if erange else c_int(number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +77,7 @@ class RecordContext:
             machine = machine_of_arch(arch)
         number = _at(fields, "syscall", 3 + offset, 12 + offset)
         if number is not None:
-            parsed, erange = strtoul(number, 10)
-            syscall = UNSET if erange else c_int(parsed)
+            syscall = syscall_number(number)
         argument = _at(fields, "a0", 6 + offset)
         if argument is not None:
             a0, _ = strtoull(argument, 16)  # ULONG_MAX when it overflows, as auparse keeps it
