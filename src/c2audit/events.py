@@ -389,7 +389,7 @@ class AuparseGrouper:
         if len(self._ages) > 2 * len(self._building) + 1024:
             self._ages = [(key[1], n, key) for n, key in enumerate(self._building)]
             heapq.heapify(self._ages)  # drop the entries of events completed meanwhile
-        return self._ready()
+        return self._ready() if self._held[0][-1].complete else []
 
     def tick(self, now: float) -> list[Output]:
         self._expire(int(now))
@@ -407,14 +407,14 @@ class AuparseGrouper:
 
     def _check(self, sec: int, building: _Building, record_type: int) -> None:
         """``au_check_events``: expire old events, complete one whose last record ends it."""
-        self._expire(sec)
+        ages = self._ages
+        if ages and ages[0][0] <= sec - self.eoe_timeout:  # most records expire nothing
+            self._expire(sec)
         if not building.complete and self._last_record(record_type):
             self._complete(building)
 
     def _expire(self, sec: int) -> None:
         ages = self._ages
-        if not ages:
-            return
         limit = sec - self.eoe_timeout
         while ages and ages[0][0] <= limit:
             building = self._building.get(heapq.heappop(ages)[-1])
