@@ -70,14 +70,9 @@ class RecordContext:
         ``node`` and ``type`` included, ``msg=audit(...)`` excluded.
         ``enriched`` is the raw text after the ``\\x1d`` separator, if any.
         """
+        machine, syscall = machine_and_syscall(fields)
         offset = 1 if fields and fields[0][0] == "node" else 0
-        machine, syscall, a0, a1 = UNSET, UNSET, 0, 0
-        arch = _at(fields, "arch", 2 + offset, 11 + offset)
-        if arch is not None:
-            machine = machine_of_arch(arch)
-        number = _at(fields, "syscall", 3 + offset, 12 + offset)
-        if number is not None:
-            syscall = syscall_number(number)
+        a0 = a1 = 0
         argument = _at(fields, "a0", 6 + offset)
         if argument is not None:
             a0, _ = strtoull(argument, 16)  # ULONG_MAX when it overflows, as auparse keeps it
@@ -85,6 +80,14 @@ class RecordContext:
         if argument is not None:
             a1, _ = strtoull(argument, 16)
         return cls(record_type, machine, syscall, a0, a1, cwd, parse_enriched(enriched) if enriched else {})
+
+
+def machine_and_syscall(fields: Sequence[tuple[str, str]]) -> tuple[int, int]:
+    """The record's machine and syscall number, as :meth:`RecordContext.from_fields` finds them."""
+    offset = 1 if fields and fields[0][0] == "node" else 0
+    arch = _at(fields, "arch", 2 + offset, 11 + offset)
+    number = _at(fields, "syscall", 3 + offset, 12 + offset)
+    return (UNSET if arch is None else machine_of_arch(arch)), (UNSET if number is None else syscall_number(number))
 
 
 def _at(fields: Sequence[tuple[str, str]], name: str, *positions: int) -> str | None:

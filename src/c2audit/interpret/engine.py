@@ -15,7 +15,7 @@ from operator import is_
 from c2audit.machines import SYSCALL_TABLES
 
 from . import numeric as n
-from .context import RecordContext
+from .context import RecordContext, machine_and_syscall
 from .encoded import (
     EscapeMode,
     apply_escape,
@@ -172,7 +172,7 @@ class Interpreter:
 
     def _fill(self, record_type: int, fields: Sequence[tuple[str, str | None]], texts: list[str | None]) -> None:
         """Interpret the fields :meth:`record_texts` found no text for, and remember what can be."""
-        context = None
+        context = located = None
         for index in compress(count(), map(is_, texts, repeat(None))):
             name, value = fields[index]
             if value is None:  # print_escaped(NULL): a key auparse could not decode
@@ -180,9 +180,14 @@ class Interpreter:
                 continue
             kind = self.kind(record_type, name, value)
             if kind in _RECORD_DEPENDENT:
-                if context is None:
-                    context = RecordContext.from_fields(record_type, fields)  # type: ignore[arg-type]
-                texts[index] = self._record_dependent(kind, name, value, context)
+                if located is None:  # enough to find a kept text; the whole context only for a new one
+                    located = machine_and_syscall(fields)  # type: ignore[arg-type]
+                text = self._by_machine.get((name, *located, value))
+                if text is None:
+                    if context is None:
+                        context = RecordContext.from_fields(record_type, fields)  # type: ignore[arg-type]
+                    text = self._record_dependent(kind, name, value, context)
+                texts[index] = text
             elif kind in VERBATIM and not type_depends_on_value(name, record_type):
                 texts[index] = apply_escape(value, self.escape)  # not printable: nothing to keep
             else:
