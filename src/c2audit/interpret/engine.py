@@ -97,9 +97,11 @@ class Interpreter:
     """Interprets fields with one set of lookups and one escape mode, caching results.
 
     A field whose text depends only on its record type, name and value (all but
-    syscall, arch and a0–a3) is formatted once; ``syscall``/``arch`` are cached
-    per machine and number.  The caches are bounded and dropped by :meth:`flush`
-    (auditd flushes its name caches when users or groups change).
+    syscall, arch and a0–a3) is formatted once, up to 1024 values per record
+    type and name (a field with more, a pid say, will not repeat them); ``arch``,
+    ``syscall`` and short arguments are kept per machine, syscall and value.
+    The caches are bounded and dropped by :meth:`flush` (auditd flushes its
+    name caches when users or groups change).
     """
 
     def __init__(self, lookups: Lookups | None = None, escape: EscapeMode = EscapeMode.TTY) -> None:
@@ -204,16 +206,19 @@ class Interpreter:
         if kind is not None:
             return kind
         kind = field_type(name, value, record_type)
+        entry: dict[str, str] | None
+        if type_depends_on_value(name, record_type):
+            entry = self._table(record_type, name)  # its texts can be kept, not its kind
+        else:
+            self._kinds[(record_type, name)] = kind
+            verbatim = kind in VERBATIM and self.escape == EscapeMode.TTY
+            entry = None if verbatim else _UNSEEN if kind in _RECORD_DEPENDENT else self._table(record_type, name)
         names = self._names.get(record_type)
         if names is None:
             names = self._names[record_type] = {}
-        if type_depends_on_value(name, record_type):
-            names[name] = self._table(record_type, name)
-            return kind
-        self._kinds[(record_type, name)] = kind
-        verbatim = kind in VERBATIM and self.escape == EscapeMode.TTY
-        names[name] = None if verbatim else _UNSEEN if kind in _RECORD_DEPENDENT else self._table(record_type, name)
-        self._count()
+        if name not in names:
+            names[name] = entry
+            self._count()
         return kind
 
     def _table(self, record_type: int, name: str) -> dict[str, str]:
