@@ -103,10 +103,10 @@ class AuParser(Searching, Feeding):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> AuParser:
-        """A parser object; :class:`_Unbound` when made without arguments (``__init__`` binds it, if called).
+        """A parser object: :class:`_Unbound` when made without arguments, until ``__init__`` binds it.
 
-        Made by ``AuParser(...)``, it is a plain ``AuParser`` from the start:
-        an object whose class changes later keeps slower attribute reads.
+        ``AuParser(...)`` makes a plain ``AuParser`` at once: an object whose
+        class is changed afterwards keeps slower attribute reads.
         """
         unbound = cls is AuParser and not args and not kwargs
         return super().__new__(_Unbound if unbound else cls)
@@ -482,7 +482,7 @@ class AuParser(Searching, Feeding):
         return cache
 
     def _interpret(self, name: str, value: str | None, cwd: str | None = None) -> str:
-        """Interpret a field the fast path could not answer, with the context it needs."""
+        """Interpret one field with the context it needs (ENRICHED names, another escaping, a CWD)."""
         if value is None:  # print_escaped(NULL): a key auparse could not decode
             return apply_escape(" ", self._escape, True)  # type: ignore[arg-type]
         kind = self._interp.kind(self._rtype, name, value)
