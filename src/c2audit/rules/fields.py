@@ -117,16 +117,23 @@ def _split_at_operator(text: str, symbols: tuple[str, ...]) -> tuple[str, str, s
     return None
 
 
+def _split_sides(text: str, search: tuple[str, ...], flag: str, no_operator: FieldError) -> tuple[str, str, str]:
+    """``left op right`` with both sides present, as libaudit checks ``-F`` and ``-C`` alike."""
+    split = _split_at_operator(text, search)
+    if split is None:
+        raise no_operator
+    left, _, right = split
+    if not left:
+        raise FieldError("field-name-missing", f"{flag} missing field name before operator for {text}")
+    if not right:
+        raise FieldError("value-missing", f"{flag} missing value after operation for {left}")
+    return split
+
+
 def split_field_pair(text: str) -> FieldPair:
     """Split ``name op value`` as libaudit does; FieldError for a malformed pair or unknown field."""
-    split = _split_at_operator(text, _FIELD_OPERATOR_SEARCH)
-    if split is None:
-        raise FieldError("operator-missing", f"-F missing operation for {text}")
-    name, symbol, value = split
-    if not name:
-        raise FieldError("field-name-missing", f"-F missing field name before operator for {text}")
-    if not value:
-        raise FieldError("value-missing", f"-F missing value after operation for {name}")
+    name, symbol, value = _split_sides(text, _FIELD_OPERATOR_SEARCH, "-F",
+                                       FieldError("operator-missing", f"-F missing operation for {text}"))
     field = FIELD_NUMBER.get(name.lower())
     if field is None:
         raise FieldError("field-unknown", f"-F unknown field: {name}")
@@ -135,14 +142,8 @@ def split_field_pair(text: str) -> FieldPair:
 
 def split_comparison(text: str) -> Comparison:
     """Split a ``-C left op right``; FieldError as libaudit's interfield comparison reports."""
-    split = _split_at_operator(text, _COMPARE_OPERATOR_SEARCH)
-    if split is None:
-        raise FieldError("operator-not-equality", f"{text} only takes = or != operators")
-    left, symbol, right = split
-    if not left:
-        raise FieldError("field-name-missing", f"-C missing field name before operator for {text}")
-    if not right:
-        raise FieldError("value-missing", f"-C missing value after operation for {left}")
+    left, symbol, right = _split_sides(text, _COMPARE_OPERATOR_SEARCH, "-C",
+                                       FieldError("operator-not-equality", f"{text} only takes = or != operators"))
     if left.lower() not in FIELD_NUMBER:
         raise FieldError("field-unknown", f"-C unknown field: {left}")
     if right.lower() not in FIELD_NUMBER:
