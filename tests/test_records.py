@@ -184,6 +184,9 @@ def test_avc_positions_follow_auparse_counts():
         ("node", "n1"), ("type", "AVC"), ("seresult", "granted"), ("seperms", "for,pid=1")]
     assert fields_of("type=AVC msg=audit(100.000:4): foo bar { x } baz=1") == [
         ("type", "AVC"), ("seresult", "foo"), ("seperms", "x"), ("baz", "1")]
+    # a result word with '=' in it is a field, and the brace then opens the permissions
+    assert fields_of("type=AVC msg=audit(100.000:5): avc:  den=7ed  { rename } for  pid=1 a=b=c") == [
+        ("type", "AVC"), ("den", "7ed"), ("seperms", "rename"), ("pid", "1"), ("a", "b=c")]
 
 
 def test_user_avc_as_auparse_sees_it():

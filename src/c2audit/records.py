@@ -36,7 +36,8 @@ carrying the raw text and its position; nothing here does I/O.
 from __future__ import annotations
 
 import re
-from itertools import compress, repeat
+from itertools import compress, count, repeat
+from operator import is_
 
 from c2audit.tables import msg_typetab, name_by_number, number_by_name, uapi
 
@@ -59,13 +60,18 @@ _HEADER = re.compile(
 _UNKNOWN_TYPE = re.compile(r"UNKNOWN\[([0-9]{1,10})\]")
 _HEX_PREFIX = re.compile(r"[0-9A-Fa-f]*")
 _HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
-# Tokens cut at single spaces, each holding exactly one '=': the body cuts into pairs at once.
-_ONE_EQUALS_EACH = re.compile(r"[^ =]*+=[^ =]*+(?: [^ =]*+=[^ =]*+)*+").fullmatch
+# Tokens cut at single spaces, each holding an '=': the body's tokens are its fields.
+_FIELD_TOKENS = re.compile(r"[^ =]*+=[^ ]*+(?: [^ =]*+=[^ ]*+)*+").fullmatch
 _TRAILING = frozenset(":,')")
-_TRAILING_MARKS = tuple(_TRAILING)
+# The field of each token seen lately: a log repeats most of its tokens (uid=0, success=yes), so
+# most fields come out of one C-level pass of lookups, already made.
+_PAIRS: dict[str, tuple[str, str | None]] = {}
+_PAIRS_KEPT = 1 << 13  # tokens come from the input: bounded, forgotten all at once when full
+_DROPPED = ("", None)  # the pair of a token auparse drops (no real field of a token has no value)
 _LITERAL_KEY = ('"', "(")  # a key= value kept as written; any other (even "") is hex, decoded or None
-# the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed)
-_KERNEL_AVC = re.compile(r"avc:  ([^ ]+)  \{ ((?:[^ }][^ ]*)(?: [^ }][^ ]*)*) \} for  ")
+# the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed);
+# a result with '=' in it would be a field of its own: the walk takes it
+_KERNEL_AVC = re.compile(r"avc:  ([^ =]+)  \{ ((?:[^ }][^ ]*)(?: [^ }][^ ]*)*) \} for  ")
 _AVC_TYPES = frozenset((uapi.AUDIT_AVC, uapi.AUDIT_USER_AVC))
 _AVC_PERMS_LIMIT = 256  # auparse's tmpctx[256]: longer permission lists abort the split
 
@@ -298,13 +304,13 @@ def _split_body(
 
     Returns ``None`` when the body needs auparse's token walk instead.
 
-    Every call costs on this hot path, so instead of looking at each token the
-    body is cut at every space and ``=`` at once; the cut is right when every
-    token holds exactly one ``=``, which one regular expression checks.
-    Tokens without ``=`` (which auparse drops), a leading ``(`` and a nested
-    ``msg='`` are removed beforehand with string operations; what depends on
-    a token's position (the AVC result and permissions) is settled first or
-    left to the walk.
+    Every call costs on this hot path, so the body is cut at its spaces and
+    each token's field is looked up among the tokens seen lately
+    (:data:`_PAIRS`, one C-level pass); only new tokens are cut at their
+    first ``=`` (:func:`_pair_tokens`).  Tokens without ``=`` (which auparse
+    drops) and a nested ``msg='`` are removed beforehand with string
+    operations; what depends on a token's position (the AVC result and
+    permissions) is settled first or left to the walk.
     """
     if body[:1] != " ":
         return fields if not body else None  # "):name=…" glues a field to the header: walk
@@ -319,33 +325,33 @@ def _split_body(
         body = _peel_nested(body)
         if body is None:
             return None
-    if _ONE_EQUALS_EACH(body) is None:
-        body = _plain_tokens(body)
-        if body is None:
-            return None  # a token with two '=': the cut would be misaligned
-        if not body:
-            return fields
-    if " (" in body or body[0] == "(":
-        body = body.replace(" (", " ").removeprefix("(")  # "(name=" is "name="
-    flat = body.replace(" ", "=").split("=")
-    names = flat[0::2]
-    values = flat[1::2]
-    pairs = list(zip(names, values))
-    if _has_trailing_marks(body):
-        for index in compress(range(len(values)), map(str.endswith, values, repeat(_TRAILING_MARKS))):
-            pairs[index] = (names[index], _strip_trailing(values[index]))
-    if "" in values:
-        pairs = [pair for pair, value in zip(pairs, values) if value]  # "name=" is no field
+    tokens = body.split(" ")
+    if _FIELD_TOKENS(body) is None:
+        tokens = [token for token in tokens if "=" in token]  # auparse drops the others (empty ones too)
+    pairs = list(map(_PAIRS.get, tokens))
+    if None in pairs:
+        _pair_tokens(tokens, pairs)
+    if _DROPPED in pairs:
+        pairs = [pair for pair in pairs if pair is not _DROPPED]
     fields += pairs
     if "key=" in body:
         return _rewrite_keys(fields)
     return fields
 
 
-def _plain_tokens(body: str) -> str | None:
-    """``body`` without the words auparse drops (no ``=``, or empty); None when a token has two ``=``."""
-    body = " ".join([token for token in body.split(" ") if "=" in token])
-    return body if not body or _ONE_EQUALS_EACH(body) is not None else None
+def _pair_tokens(tokens: list[str], pairs: list[tuple[str, str | None] | None]) -> None:
+    """Fill in the fields of the tokens :data:`_PAIRS` does not know yet, and remember them."""
+    for index in compress(count(), map(is_, pairs, repeat(None))):
+        token = tokens[index]
+        name, _, value = token.partition("=")
+        if not value:
+            pair = _DROPPED  # "name=" is no field
+        else:
+            pair = (name[1:] if name[:1] == "(" else name, _clean(value))  # "(name=" is "name="
+        pairs[index] = pair
+        if len(_PAIRS) >= _PAIRS_KEPT:
+            _PAIRS.clear()
+        _PAIRS[token] = pair
 
 
 def _avc_head(body: str, fields: list[tuple[str, str | None]]) -> str | None:
@@ -408,20 +414,6 @@ def _peel_nested(body: str) -> str | None:
             return None
         body = body[: opening + 1] + body[opening + 6:]
     return None if "msg=" in body else body
-
-
-def _has_trailing_marks(body: str) -> bool:
-    """Whether some value ends in a mark auparse strips (a whole ``(none)``/``(null)`` keeps its own).
-
-    Only called on bodies whose tokens hold exactly one ``=``, so ``=(none)``
-    is a value that is exactly ``(none)``.
-    """
-    if ": " in body or ", " in body or "' " in body:
-        return True
-    if body[-1] in _TRAILING and not body.endswith(("=(none)", "=(null)")):
-        return True
-    closing = body.count(") ")
-    return bool(closing) and closing != body.count("=(none) ") + body.count("=(null) ")
 
 
 def _rewrite_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
