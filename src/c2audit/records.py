@@ -60,14 +60,14 @@ _HEADER = re.compile(
 _UNKNOWN_TYPE = re.compile(r"UNKNOWN\[([0-9]{1,10})\]")
 _HEX_PREFIX = re.compile(r"[0-9A-Fa-f]*")
 _HEX_VALUE = re.compile(r"(?:[0-9A-F]{2})+")
-# Tokens cut at single spaces, each holding an '=': the body's tokens are its fields.
-_FIELD_TOKENS = re.compile(r"[^ =]*+=[^ ]*+(?: [^ =]*+=[^ ]*+)*+").fullmatch
+# Where a key= value may be hex (anything but '"' or '('): _rewrite_keys decides (subkey=, ...).
+_HEX_KEY = re.compile(r'key=(?![("])').search
 _TRAILING = frozenset(":,')")
 # The field of each token seen lately: a log repeats most of its tokens (uid=0, success=yes), so
 # most fields come out of one C-level pass of lookups, already made.
 _PAIRS: dict[str, tuple[str, str | None]] = {}
-_PAIRS_KEPT = 1 << 13  # tokens come from the input: bounded, forgotten all at once when full
-_DROPPED = ("", None)  # the pair of a token auparse drops (no real field of a token has no value)
+_PAIRS_KEPT = 1 << 14  # tokens come from the input: bounded, forgotten all at once when full
+_DROPPED = ("", None)  # the pair of a token auparse drops (no field made here lacks a value)
 _LITERAL_KEY = ('"', "(")  # a key= value kept as written; any other (even "") is hex, decoded or None
 # the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed);
 # a result with '=' in it would be a field of its own: the walk takes it
@@ -307,9 +307,9 @@ def _split_body(
     Every call costs on this hot path, so the body is cut at its spaces and
     each token's field is looked up among the tokens seen lately
     (:data:`_PAIRS`, one C-level pass); only new tokens are cut at their
-    first ``=`` (:func:`_pair_tokens`).  Tokens without ``=`` (which auparse
-    drops) and a nested ``msg='`` are removed beforehand with string
-    operations; what depends on a token's position (the AVC result and
+    first ``=`` (:func:`_pair_tokens`), and those auparse drops (no ``=``, or
+    nothing after it) are dropped together.  A nested ``msg='`` is removed
+    beforehand; what depends on a token's position (the AVC result and
     permissions) is settled first or left to the walk.
     """
     if body[:1] != " ":
@@ -326,15 +326,13 @@ def _split_body(
         if body is None:
             return None
     tokens = body.split(" ")
-    if _FIELD_TOKENS(body) is None:
-        tokens = [token for token in tokens if "=" in token]  # auparse drops the others (empty ones too)
     pairs = list(map(_PAIRS.get, tokens))
     if None in pairs:
         _pair_tokens(tokens, pairs)
-    if _DROPPED in pairs:
+    if _DROPPED in pairs:  # words without '=', empty words and "name=": auparse drops them
         pairs = [pair for pair in pairs if pair is not _DROPPED]
     fields += pairs
-    if "key=" in body:
+    if _HEX_KEY(body) is not None:
         return _rewrite_keys(fields)
     return fields
 
@@ -345,7 +343,7 @@ def _pair_tokens(tokens: list[str], pairs: list[tuple[str, str | None] | None]) 
         token = tokens[index]
         name, _, value = token.partition("=")
         if not value:
-            pair = _DROPPED  # "name=" is no field
+            pair = _DROPPED  # "name=", or a word without '=': no field
         else:
             pair = (name[1:] if name[:1] == "(" else name, _clean(value))  # "(name=" is "name="
         pairs[index] = pair
