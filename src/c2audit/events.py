@@ -376,6 +376,10 @@ class AuparseGrouper:
                 return []
             if not self.keep_eoe:
                 return []  # a lone EOE: auparse drops it, its event was completed already
+        if not self._held and self._last_record(record.type):
+            # Nothing waits and the record ends its own event: ready at once, as the long way
+            # below would find (no event is building, so none can expire).
+            return [Event(record.node, record.sec, record.milli, record.serial, [record])]
         slot = heapq.heappop(self._free_slots) if self._free_slots else self._take_new_slot()
         building = _Building(Event(record.node, record.sec, record.milli, record.serial, [record]), slot)
         self._building[key] = building
