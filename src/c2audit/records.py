@@ -67,6 +67,7 @@ _TRAILING = frozenset(":,')")
 # most fields come out of one C-level pass of lookups, already made.
 _PAIRS: dict[str, tuple[str, str | None]] = {}
 _PAIRS_KEPT = 1 << 14  # tokens come from the input: bounded, forgotten all at once when full
+_PAIR_TOKEN_MAX = 128  # longer tokens (hex arguments, proctitles) are seldom seen twice: not kept
 _DROPPED = ("", None)  # the pair of a token auparse drops (no field made here lacks a value)
 _LITERAL_KEY = ('"', "(")  # a key= value kept as written; any other (even "") is hex, decoded or None
 # the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed);
@@ -347,9 +348,10 @@ def _pair_tokens(tokens: list[str], pairs: list[tuple[str, str | None] | None]) 
         else:
             pair = (name[1:] if name[:1] == "(" else name, _clean(value))  # "(name=" is "name="
         pairs[index] = pair
-        if len(_PAIRS) >= _PAIRS_KEPT:
-            _PAIRS.clear()
-        _PAIRS[token] = pair
+        if len(token) <= _PAIR_TOKEN_MAX:
+            if len(_PAIRS) >= _PAIRS_KEPT:
+                _PAIRS.clear()
+            _PAIRS[token] = pair
 
 
 def _avc_head(body: str, fields: list[tuple[str, str | None]]) -> str | None:
