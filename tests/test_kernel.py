@@ -243,13 +243,31 @@ def test_no_requests_from_the_draining_thread(fake):
     reader = AuditSocket(fake.connect())
     client = AuditClient(reader)
     reader.claim_drain_thread()
-    with pytest.raises(RuntimeError):
-        client.get_status()
+    try:
+        with pytest.raises(RuntimeError):
+            client.get_status()
+        seen: list[int] = []
+        worker = threading.Thread(target=lambda: seen.append(client.get_status().backlog_limit))
+        worker.start()
+        worker.join()
+        assert seen == [64]  # another thread may
+    finally:
+        reader.close()
+    assert AuditClient(AuditSocket(fake.connect())).get_status().backlog_limit == 64  # the claim ended with close
+
+
+def test_a_drainer_that_ended_without_closing_leaves_no_claim(fake):
+    """Thread idents are reused: a claim must die with its thread, not with its ident."""
+    reader = AuditSocket(fake.connect())
+    for _ in range(20):  # enough short threads for the system to hand an ident out again
+        drainer = threading.Thread(target=reader.claim_drain_thread)
+        drainer.start()
+        drainer.join()
     seen: list[int] = []
-    worker = threading.Thread(target=lambda: seen.append(client.get_status().backlog_limit))
+    worker = threading.Thread(target=lambda: seen.append(AuditClient(reader).get_status().backlog_limit))
     worker.start()
     worker.join()
-    assert seen == [64]  # another thread may
+    assert seen == [64]
     reader.close()
 
 

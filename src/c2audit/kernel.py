@@ -57,7 +57,17 @@ NLMSG_TYPE_OFFSET = 4  # nlmsg_type follows the u32 nlmsg_len
 REQUEST_TIMEOUT = 4.0  # seconds; auditctl waits 40 x 0.1 s
 GUARD_ENV = "C2AUDIT_FORBID_IRREVERSIBLE"
 
-_drain_threads: set[int] = set()
+# The sockets each thread drains, kept in the thread's own storage: it dies with the thread.  (A set
+# of thread idents went stale when a drainer ended without closing its socket, and a new thread given
+# the same ident -- idents are reused -- was then refused every request.)
+_draining = threading.local()
+
+
+def _drained_here() -> set[int]:
+    """ids of the AuditSockets the calling thread drains."""
+    if not hasattr(_draining, "sockets"):
+        _draining.sockets = set()
+    return _draining.sockets
 
 
 class Transport(Protocol):
@@ -215,7 +225,6 @@ class AuditSocket:
         self.bytes_received = 0  # by recv_records, headers included
         self.kernel_port = 0  # the only sender port accepted: the kernel's (a test's peer in unit tests)
         self.pending: deque[bytes] = deque()  # kernel datagrams a request read past; served first
-        self._drain_thread: int | None = None
         self._batched = (isinstance(self._transport, socket.socket)
                          and self._transport.family == socket.AF_NETLINK)  # recvmmsg works on it
         self._mmsg: _Recvmmsg | None = None  # made on the first recv_records: control sockets need no slots
@@ -375,12 +384,10 @@ class AuditSocket:
 
     def claim_drain_thread(self) -> None:
         """Mark the calling thread as this socket's drainer: AuditClient requests from it raise."""
-        self._drain_thread = threading.get_ident()
-        _drain_threads.add(self._drain_thread)
+        _drained_here().add(id(self))
 
     def close(self) -> None:
-        if self._drain_thread is not None:
-            _drain_threads.discard(self._drain_thread)
+        _drained_here().discard(id(self))  # closed by its drainer; another thread's claim ends with it
         self._transport.close()
 
     def __enter__(self) -> AuditSocket:
@@ -405,7 +412,7 @@ class AuditClient:
     def request(self, msg_type: int, payload: bytes = b"", *, reply_type: int | None = None,
                 multi: bool = False) -> Transaction:
         """Send one request and collect its replies; raises KernelError or KernelTimeout."""
-        if threading.get_ident() in _drain_threads:
+        if _drained_here():
             raise RuntimeError("audit requests from the draining thread can stall it in the kernel")
         seq = next(self._seq)
         transaction = Transaction(seq, reply_type, multi=multi)
