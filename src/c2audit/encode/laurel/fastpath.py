@@ -46,7 +46,7 @@ _TOKEN = r"""[A-Za-z][A-Za-z0-9_-]*(?:\[[0-9]+\])?=(?:"[!#-~]*"|'[ -&(-~]*'|[!#-
 _PLAIN_BODY = re.compile(rf"(?:{_TOKEN}(?:[ \x1d]+{_TOKEN})*)?")
 _PLAIN_TOKEN = re.compile(_TOKEN)
 _UNKNOWN_KEY = (-1, 0, None)
-_CACHE_SIZE = 1 << 16  # entries per cache; both are filled from the input, so both are bounded
+_CACHE_SIZE = 1 << 14  # entries per cache; both are filled from the input, so both are bounded
 # per type class: key -> (kind, N, M), or None for a key laurel rejects
 _KINDS: list[dict[str, tuple[int, int, int | None] | None]] = [{} for _ in range(6)]
 
