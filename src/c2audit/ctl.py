@@ -162,16 +162,19 @@ def _command_line(pid: int) -> list[str]:
         return []
 
 
+def _names_c2audit(words: list[str]) -> bool:
+    return any("c2audit" in word for word in words)
+
+
 def _is_c2audit(pid: int) -> bool:
-    return any("c2audit" in word for word in _command_line(pid))
+    return _names_c2audit(_command_line(pid))
 
 
 def _daemon_arguments(pid: int) -> list[str] | None:
     """The arguments after ``daemon`` of a running ``c2audit daemon`` (None: not one)."""
     words = _command_line(pid)
-    if "daemon" not in words or not any("c2audit" in word for word in words[:words.index("daemon")]):
-        return None
-    return words[words.index("daemon") + 1:]
+    at = words.index("daemon") if "daemon" in words else -1
+    return words[at + 1:] if at > 0 and _names_c2audit(words[:at]) else None
 
 
 def running_daemons(proc: Path = Path("/proc")) -> list[int]:
