@@ -27,12 +27,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from c2audit.daemon.config import DEBIAN_SPACE_ACTIONS
+
 AUDITD = "/usr/sbin/auditd"
 AUDITD_PID_FILE = Path("/var/run/auditd.pid")  # auditd 3.0.9 writes it whatever its config says
 NETLINK_AUDIT = 9
 STOP_WAIT = 30.0
 
-COMMON_CONF = """\
+COMMON_CONF = f"""\
 log_format = RAW
 flush = INCREMENTAL_ASYNC
 freq = 50
@@ -41,13 +43,7 @@ name_format = NONE
 max_log_file = 4096
 max_log_file_action = IGNORE
 num_logs = 5
-space_left = 75
-space_left_action = SYSLOG
-admin_space_left = 50
-admin_space_left_action = SUSPEND
-disk_full_action = SUSPEND
-disk_error_action = SUSPEND
-"""
+{DEBIAN_SPACE_ACTIONS}"""
 
 
 def c2audit_config(root: Path) -> str:

@@ -476,10 +476,21 @@ def load_config(path: str, *, group_lookup: GroupLookup = lookup_group) -> Daemo
     return parse_config(text, path, group_lookup=group_lookup)
 
 
+# Debian's shipped auditd.conf's disk-space thresholds and actions: the default below has them
+# and bench/seedload gives them to both daemons, so one copy keeps the two in step.
+DEBIAN_SPACE_ACTIONS = """\
+space_left = 75
+space_left_action = SYSLOG
+admin_space_left = 50
+admin_space_left_action = SUSPEND
+disk_full_action = SUSPEND
+disk_error_action = SUSPEND
+"""
+
 # The configuration `c2audit daemon` runs with when given none: Debian's shipped
 # auditd.conf for the options c2audit implements (RAW instead of ENRICHED: the
 # standard format at the lowest cost), plus c2audit's kernel settings.
-DEFAULT_CONFIG_TEXT = """\
+DEFAULT_CONFIG_TEXT = f"""\
 # c2audit daemon -- embedded default configuration (auditd.conf syntax)
 log_file = /var/log/c2audit/audit.log
 write_logs = yes
@@ -492,13 +503,7 @@ max_log_file = 8
 num_logs = 5
 max_log_file_action = ROTATE
 name_format = NONE
-space_left = 75
-space_left_action = SYSLOG
-admin_space_left = 50
-admin_space_left_action = SUSPEND
-disk_full_action = SUSPEND
-disk_error_action = SUSPEND
-# c2audit's own keywords
+{DEBIAN_SPACE_ACTIONS}# c2audit's own keywords
 netlink_rcvbuf = 256M
 backlog_limit = 8192
 enable_at_start = enable
