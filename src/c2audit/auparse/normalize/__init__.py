@@ -20,8 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from .methods import methods
-from .policy import OBJECT_KINDS, RECORD_ACTIONS, event_kind
-from .state import Normalization
 
 
 def bind(cls: Any) -> None:
@@ -30,4 +28,4 @@ def bind(cls: Any) -> None:
         setattr(cls, name, method)
 
 
-__all__ = ["OBJECT_KINDS", "RECORD_ACTIONS", "Normalization", "bind", "event_kind"]
+__all__ = ["bind"]

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from c2audit.auparse.opening import require_types
 
-from .policy import OBJECT_KINDS
-from .simple import Normalizer
 from .state import Calls, Normalization
 
 if TYPE_CHECKING:
@@ -35,12 +33,18 @@ TEXTS: dict[str, tuple[Callable[[Normalization], str | None], str, str]] = {
     "get_event_kind": (lambda data: data.evkind, "event_kind", "What kind of event this is."),
     "subject_kind": (lambda data: data.actor_what, "subject_kind", "What kind of account the subject is."),
     "get_action": (lambda data: data.action, "action", "What the subject did."),
-    "object_kind": (lambda data: OBJECT_KINDS.get(data.thing_what), "object_kind",
+    "object_kind": (lambda data: _object_kinds().get(data.thing_what), "object_kind",
                     "What kind of thing the object is."),
     "how": (lambda data: data.how, "how", "How the object was accessed (usually a program)."),
 }
 # method prefix -> (list attribute, cursor attribute)
 ATTRIBUTES = {"subject": ("actor_attrs", "actor_cursor"), "object": ("thing_attrs", "thing_cursor")}
+
+
+def _object_kinds() -> dict[str, str]:
+    from .policy import OBJECT_KINDS
+
+    return OBJECT_KINDS
 
 
 def _data(parser: AuParser) -> Normalization:
@@ -67,6 +71,8 @@ def aup_normalize(self: AuParser, opt: int) -> bool:
     Returns the binding's answer: False when normalization succeeded (the C
     function returns 0 on success), True when the event could not be.
     """
+    from .simple import Normalizer  # the policy tables load on first use, not with every parser
+
     require_types((opt, int))
     return Normalizer(self).normalize(opt) > 0
 
