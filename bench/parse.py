@@ -16,8 +16,12 @@
    ``interpret_field()``; ``laurel`` reading the log on stdin with every
    enrichment, translation and label off (``bench/laurel.toml``); and
    c2audit's ``parse --format raw|interpreted|json|laurel`` and the same
-   walk with ``c2audit.auparse``.  A tool or format that does not exist is
-   skipped with a note.
+   walk with ``c2audit.auparse``; and ``bench/python_floor.py``, the least a
+   Python program can do per line (split, ``orjson.dumps``), as the ceiling
+   of any Python JSON encoder against laurel.  A tool or format that does not
+   exist is skipped with a note.  c2audit's modules are compiled to bytecode
+   first, as an installed package has them (``PYTHONDONTWRITEBYTECODE`` would
+   otherwise make every run compile them again).
 3. **Names.**  As root, the run re-executes itself under
    ``bench/local-names.sh`` so that every tool, c2audit included, resolves
    users, groups and protocols from local files only (the distribution's
@@ -33,6 +37,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import shutil
@@ -161,6 +166,8 @@ def tools(log: Path, workdir: Path) -> list[Tool]:
              missing=binding),
         Tool("laurel (stdin)", [laurel or "laurel", "-c", str(laurel_config)], stdin=True,
              missing=None if laurel else "laurel is not installed"),
+        Tool("python floor: split + orjson per line", [python, str(BENCH / "python_floor.py"), str(log)],
+             reference="laurel (stdin)"),
         Tool("c2audit parse --format raw", [*c2audit, "--format", "raw", str(log)],
              missing=c2_format("raw"), reference="ausearch --raw"),
         Tool("c2audit parse --format interpreted", [*c2audit, "--format", "interpreted", str(log)],
@@ -185,6 +192,13 @@ def _reference_binding() -> str | None:
 
 def _importable(module: str) -> bool:
     return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def compile_c2audit() -> None:
+    """Write the bytecode of c2audit's modules, so that no timed run spends its start compiling them."""
+    import c2audit
+
+    compileall.compile_dir(str(Path(c2audit.__file__).parent), quiet=1)
 
 
 def _c2audit_formats() -> set[str]:
@@ -282,6 +296,7 @@ def main() -> int:
     if os.environ.get(ISOLATED) != "1" and os.geteuid() == 0 and shutil.which("unshare"):
         os.environ[ISOLATED] = "1"
         os.execv(str(BENCH / "local-names.sh"), [str(BENCH / "local-names.sh"), sys.executable, *sys.argv])
+    compile_c2audit()
     with tempfile.TemporaryDirectory(prefix="c2audit-bench-") as scratch:
         workdir = Path(scratch)
         log = args.log or workdir / "bench.log"
