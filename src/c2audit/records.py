@@ -68,7 +68,7 @@ _TRAILING = frozenset(":,')")
 _PAIRS: dict[str, tuple[str, str | None]] = {}
 _PAIRS_KEPT = 1 << 14  # tokens come from the input: bounded, forgotten all at once when full
 _PAIR_TOKEN_MAX = 128  # longer tokens (hex arguments, proctitles) are seldom seen twice: not kept
-_DROPPED = ("", None)  # the pair of a token auparse drops (no field made here lacks a value)
+_DROPPED = ()  # the "pair" of a token auparse drops: the only false one, so filter(None, …) drops it
 _LITERAL_KEY = ('"', "(")  # a key= value kept as written; any other (even "") is hex, decoded or None
 # the kernel's "avc:  denied  { read write } for  " (two spaces around the result, as printed);
 # a result with '=' in it would be a field of its own: the walk takes it
@@ -331,9 +331,10 @@ def _split_body(
     if None in pairs:
         _pair_tokens(tokens, pairs)
     if _DROPPED in pairs:  # words without '=', empty words and "name=": auparse drops them
-        pairs = [pair for pair in pairs if pair is not _DROPPED]
-    fields += pairs
-    if _HEX_KEY(body) is not None:
+        fields += filter(None, pairs)
+    else:
+        fields += pairs
+    if "key=" in body and _HEX_KEY(body) is not None:
         return _rewrite_keys(fields)
     return fields
 
@@ -409,10 +410,10 @@ def _peel_nested(body: str) -> str | None:
     if body.startswith("msg='"):
         body = body[5:]
     else:
-        opening = body.find(" msg='")
-        if opening < 0:
+        peeled = body.replace(" msg='", " ", 1)
+        if len(peeled) == len(body):
             return None
-        body = body[: opening + 1] + body[opening + 6:]
+        body = peeled
     return None if "msg=" in body else body
 
 
