@@ -6,7 +6,9 @@ The benchmark's figures are only as good as its input; this checks the input
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,3 +52,15 @@ def test_built_log_holds_valid_events_with_increasing_serials(bench, corpus: Pat
         assert not shared  # every event its own process
     else:
         assert shared  # the corpus, cycled
+
+
+def test_python_floor_writes_one_object_per_line_with_every_word(corpus: Path) -> None:
+    """The floor row does the work it claims (every line, every word), or its speed would mean nothing."""
+    log = corpus / "logs" / "elastic-beats__filebeat-auditd-test.log"
+    floor = BENCH.parent / "python_floor.py"
+    output = subprocess.run([sys.executable, str(floor), str(log)], capture_output=True, check=True).stdout
+    lines = log.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    objects = [json.loads(line) for line in output.decode("utf-8", "surrogateescape").splitlines()]
+    assert len(objects) == len(lines)
+    for line, words in zip(lines, objects, strict=True):
+        assert words == dict(word.partition("=")[::2] for word in line.split(" "))
