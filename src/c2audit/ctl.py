@@ -37,9 +37,21 @@ from c2audit.daemon.state import parse_state
 from c2audit.kernel import AuditClient
 from c2audit.netlink import AuditFeatures, AuditStatus, feature_mask
 from c2audit.rules.syntax import (
-    ContinueOnErrors, IgnoreErrors, ParsedLine, ReportStatus, ResetBacklogWaitTimeActual, ResetLost,
-    SetBacklogLimit, SetBacklogWaitTime, SetEnabled, SetFailure, SetLoginuidImmutable, SetRateLimit, ShowHelp,
-    ShowVersion, SignalDaemon,
+    ContinueOnErrors,
+    IgnoreErrors,
+    ParsedLine,
+    ReportStatus,
+    ResetBacklogWaitTimeActual,
+    ResetLost,
+    SetBacklogLimit,
+    SetBacklogWaitTime,
+    SetEnabled,
+    SetFailure,
+    SetLoginuidImmutable,
+    SetRateLimit,
+    ShowHelp,
+    ShowVersion,
+    SignalDaemon,
 )
 from c2audit.tables import uapi
 

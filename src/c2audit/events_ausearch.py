@@ -237,9 +237,8 @@ def search_items(records: list[Record]) -> list[tuple[str, tuple[int, int] | Non
         elif rtype == uapi.AUDIT_SECCOMP:
             if not _seccomp_ok(text):
                 return None
-        elif rtype in _INTEGRITY_TYPES:
-            if not _number_ok(text, "pid=", 0, 10):
-                return None
+        elif rtype in _INTEGRITY_TYPES and not _number_ok(text, "pid=", 0, 10):
+            return None
         seen.append((text, args))
     return seen
 

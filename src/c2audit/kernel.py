@@ -40,7 +40,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, Self
 
 from c2audit import netlink
 from c2audit.netlink import AuditFeatures, AuditStatus, SignalInfo, Transaction
@@ -390,7 +390,7 @@ class AuditSocket:
         _drained_here().discard(id(self))  # closed by its drainer; another thread's claim ends with it
         self._transport.close()
 
-    def __enter__(self) -> AuditSocket:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -502,7 +502,7 @@ class AuditClient:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> AuditClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

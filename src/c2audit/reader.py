@@ -254,7 +254,7 @@ def _open_when_present(
 ) -> BinaryIO | None:
     while not stop():
         try:
-            return open(path, "rb")  # noqa: SIM115 - the caller closes it
+            return open(path, "rb")  # the caller closes it
         except FileNotFoundError:
             sleep(poll_interval)
     return None

@@ -110,8 +110,18 @@ class Record:
     """
 
     __slots__ = (
-        "type", "type_text", "node", "sec", "milli", "serial",
-        "text", "enriched", "filename", "line", "body_start", "_fields",
+        "_fields",
+        "body_start",
+        "enriched",
+        "filename",
+        "line",
+        "milli",
+        "node",
+        "sec",
+        "serial",
+        "text",
+        "type",
+        "type_text",
     )
 
     def __init__(
@@ -419,7 +429,7 @@ def _peel_nested(body: str) -> str | None:
 
 def _rewrite_keys(fields: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """auparse's virtual ``key`` fields in place of hex-encoded key lists."""
-    if not any([name == "key" and value[:1] not in _LITERAL_KEY for name, value in fields]):  # type: ignore[index]
+    if not any(name == "key" and value[:1] not in _LITERAL_KEY for name, value in fields):  # type: ignore[index]
         return fields
     result: list[tuple[str, str | None]] = []
     for name, value in fields:

@@ -102,7 +102,7 @@ class AuParser(Searching, Feeding):
     (FILE_POINTER).
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> AuParser:
+    def __new__(cls, *args: Any, **kwargs: Any) -> AuParser:  # noqa: PYI034 -- may return _Unbound instead
         """A parser object: :class:`_Unbound` when made without arguments, until ``__init__`` binds it.
 
         ``AuParser(...)`` makes a plain ``AuParser`` at once: an object whose

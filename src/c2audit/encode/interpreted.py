@@ -47,8 +47,16 @@ from c2audit.cnum import c_int, strtoul
 from c2audit.encode import EncodeOptions
 from c2audit.events import Event, Output
 from c2audit.events_ausearch import search_items
-from c2audit.interpret import EscapeMode, FieldType, Interpreter, Lookups, RecordContext, SystemLookups, field_type
-from c2audit.interpret.types import type_depends_on_value
+from c2audit.interpret import (
+    EscapeMode,
+    FieldType,
+    Interpreter,
+    Lookups,
+    RecordContext,
+    SystemLookups,
+    field_type,
+)
+from c2audit.interpret.context import parse_enriched
 from c2audit.interpret.encoded import apply_escape
 from c2audit.interpret.syscall_args import (
     READS_ARGUMENTS,
@@ -59,7 +67,7 @@ from c2audit.interpret.syscall_args import (
     a3_printer,
     syscall_name,
 )
-from c2audit.interpret.context import parse_enriched
+from c2audit.interpret.types import type_depends_on_value
 from c2audit.machines import MACHINE_OF_ELF as MACHINE_BY_ELF
 from c2audit.records import NAME_BY_TYPE, Record
 from c2audit.tables import uapi
@@ -80,7 +88,7 @@ class _Role:
     """A word of a SYSCALL/SECCOMP record whose text depends on the record's machine, syscall or
     arguments: ``arch``, ``syscall``, argument ``a<index>``, or another such field (``other``)."""
 
-    __slots__ = ("kind", "index")
+    __slots__ = ("index", "kind")
 
     def __init__(self, kind: str, index: int = -1) -> None:
         self.kind = kind
@@ -613,9 +621,7 @@ class InterpretedEncoder:
                 else:
                     end, pos = size, None
             out.append(self._report(name, body[start:end], comma, rtype, state, enriched))
-        if not found and equals < 0 and pos is not None and pos < size:
-            out.append(apply_escape(body[pos:], EscapeMode.TTY) + "\n")
-        elif comma and pos is not None:
+        if (not found and equals < 0 and pos is not None and pos < size) or (comma and pos is not None):
             out.append(apply_escape(body[pos:], EscapeMode.TTY) + "\n")
         out.append("\n")
         return "".join(out)
@@ -668,7 +674,7 @@ class _SyscallWords:
 class _State:
     """What ``report_interpret`` remembers across the fields of one record."""
 
-    __slots__ = ("syscall_like", "machine", "syscall", "arch_seen", "context", "printers")
+    __slots__ = ("arch_seen", "context", "machine", "printers", "syscall", "syscall_like")
 
     def __init__(self, syscall_like: bool) -> None:
         self.syscall_like = syscall_like

@@ -11,7 +11,7 @@ and cached.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 from c2audit.cnum import c_int, c_uint, strtoul
 from c2audit.machines import MACHINE_NAME, MACHINE_OF_ELF, syscall_name
@@ -174,7 +174,7 @@ READS_ARGUMENTS = frozenset((_prctl_a1, _fcntl_a2, _sockopt_a2, _mode_if_creat))
 value alone (given the machine, the syscall and the lookups), which a caller may cache by value."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def a0_printer(sys: str) -> ArgPrinter:
     """auparse's ``print_a0`` decision for syscall ``sys``."""
     first = sys[:1]
@@ -224,7 +224,7 @@ def a0_printer(sys: str) -> ArgPrinter:
     return _hex
 
 
-@lru_cache(maxsize=None)
+@cache
 def a1_printer(sys: str) -> ArgPrinter:
     """auparse's ``print_a1`` decision for syscall ``sys``."""
     first = sys[:1]
@@ -267,7 +267,7 @@ def a1_printer(sys: str) -> ArgPrinter:
     return _hex
 
 
-@lru_cache(maxsize=None)
+@cache
 def a2_printer(sys: str) -> ArgPrinter:
     """auparse's ``print_a2`` decision for syscall ``sys``."""
     first = sys[:1]
@@ -325,7 +325,7 @@ def a2_printer(sys: str) -> ArgPrinter:
     return _hex
 
 
-@lru_cache(maxsize=None)
+@cache
 def a3_printer(sys: str) -> ArgPrinter:
     """auparse's ``print_a3`` decision for syscall ``sys``."""
     if sys == "mmap":

@@ -193,7 +193,7 @@ def _named_kind(cls: int, name: str) -> int:
     common = _COMMON.get(name)
     if common is not None:
         return common
-    if name.endswith("uid") or name.endswith("gid"):
+    if name.endswith(("uid", "gid")):
         return DEC
     return FIELD_KINDS.get(name, ENC)
 
