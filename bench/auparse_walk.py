@@ -42,4 +42,5 @@ def walk(module_name: str, path: str, interpret: bool) -> tuple[int, int, int]:
 if __name__ == "__main__":
     if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["--interpret"]):
         raise SystemExit(f"usage: {sys.argv[0]} MODULE LOG [--interpret]")
-    print("events=%d records=%d fields=%d" % walk(sys.argv[1], sys.argv[2], sys.argv[3:] == ["--interpret"]))
+    events, records, fields = walk(sys.argv[1], sys.argv[2], sys.argv[3:] == ["--interpret"])
+    print(f"events={events} records={records} fields={fields}")

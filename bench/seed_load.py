@@ -38,12 +38,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from c2audit.kernel import GUARD_ENV
 from seedload import report  # bench/ is on sys.path when this script runs
 from seedload.case import NO_DAEMON, Case, Options, RunResult, measure
 from seedload.daemons import AUDITD
 from seedload.kernel import KernelBusy
 from seedload.workload import Workload, count_audited_syscalls
+
+from c2audit.kernel import GUARD_ENV
 
 WORKLOADS = {"1-grep": Workload("1-grep", 1), "4-greps": Workload("4-greps", 4)}
 SETTINGS = ((8192, 0), (64, 0), (8192, 60000), (64, 60000))

@@ -75,7 +75,7 @@ def _descends_from(pid: int, ancestor: int) -> bool:
     return False
 
 
-def _unregister(client, registered: int) -> None:  # noqa: ANN001 - c2audit.kernel.AuditClient
+def _unregister(client, registered: int) -> None:  # client: c2audit.kernel.AuditClient
     """Unregister a daemon a test left: the kernel lets only that process, or anyone once it is gone."""
     if registered != os.getpid() and _descends_from(registered, os.getpid()):
         os.kill(registered, signal.SIGTERM)

@@ -58,7 +58,7 @@ class FakeTransport:
         self.kernel.handle(self, bytes(data))
         return len(data)
 
-    def recvfrom_into(self, buffer, nbytes: int = 0, /):  # noqa: ANN001 - the socket.socket signature
+    def recvfrom_into(self, buffer, nbytes: int = 0, /):  # the socket.socket signature
         if self._fail_next is not None:
             code, self._fail_next = self._fail_next, None
             raise OSError(code, os.strerror(code))

@@ -17,10 +17,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from seedload.case import Case, Options, RunResult, measure  # noqa: E402
-from seedload.counting import count_events  # noqa: E402
-from seedload.report import row_cells, verdicts  # noqa: E402
-from seedload.workload import Workload, count_audited_syscalls  # noqa: E402
+from seedload.case import Case, Options, RunResult, measure
+from seedload.counting import count_events
+from seedload.report import row_cells, verdicts
+from seedload.workload import Workload, count_audited_syscalls
 
 SYSCALL = ('type=SYSCALL msg=audit(1700000000.001:{serial}): arch=c000003e syscall=257 success=yes exit=3 '
            'a0=ffffff9c a1=55d0 a2=0 a3=0 items=1 ppid={ppid} pid={pid} auid=0 uid=0 gid=0 euid=0 suid=0 '

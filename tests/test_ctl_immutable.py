@@ -6,7 +6,7 @@ from test_ctl import ctl, fake  # noqa: F401 -- the fixtures: c2audit ctl on a f
 
 from c2audit.ctlrules import IMMUTABLE
 
-RULE = "-a always,exit -F arch=b64 -S getpgid -k c2imm".split()
+RULE = ["-a", "always,exit", "-F", "arch=b64", "-S", "getpgid", "-k", "c2imm"]
 
 
 def test_a_rule_refused_by_an_immutable_kernel_says_so_in_auditctls_words(ctl, fake):

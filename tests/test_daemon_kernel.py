@@ -34,7 +34,7 @@ def wait_for(condition: Callable[[], object], seconds: float = 30.0, what: str =
         time.sleep(0.05)
 
 
-def kernel_status():  # noqa: ANN201 - netlink.AuditStatus
+def kernel_status():  # -> netlink.AuditStatus
     with AuditClient() as client:
         return client.get_status()
 

@@ -177,9 +177,9 @@ def test_kernel_loss_becomes_a_record(tmp_path: Path) -> None:
     h.counters.kernel.lost_since_start, h.counters.kernel.lost, h.counters.kernel.backlog_limit = 7, 9, 64
     h.run([*batches(1, 1), DRAINED, LossCheck(), LossCheck()])
     losses = [line for line in lines(tmp_path / "log" / "audit.log") if "op=lost" in line]
-    assert losses == [f"type=DAEMON_ERR msg=audit({int(NOW)}.000:9000): op=lost src=kernel "
-                      "reason=lost-counter lost=7 total=7 kernel_lost=9 backlog=0 backlog_limit=64 "
-                      "res=failed"]
+    assert losses == [(f"type=DAEMON_ERR msg=audit({int(NOW)}.000:9000): op=lost src=kernel "
+                       "reason=lost-counter lost=7 total=7 kernel_lost=9 backlog=0 backlog_limit=64 "
+                       "res=failed")]
     assert h.counters.writer.kernel_lost_reported == 7
 
 

@@ -43,8 +43,7 @@ def split_record(line: str) -> tuple[int, list[tuple[str, str]], str | None]:
     for token in text.split(" "):
         if token.startswith("msg=audit("):
             continue
-        if token.startswith("msg='"):
-            token = token[5:]
+        token = token.removeprefix("msg='")
         name, sep, value = token.partition("=")
         if not sep or not value:
             continue
@@ -236,8 +235,10 @@ def test_parse_enriched() -> None:
 # A hand-made test line: its ENRICHED sockaddr (2a02:cf40::) is not what its raw
 # bytes hold (the address field reads ::2a02:cf40:0; libauparse decodes it so too).
 INCONSISTENT_ENRICHED = {
-    "type=SOCKADDR msg=audit(1666825569.435:23260106): saddr=0A00DE9900000000000000000000000000002a02cf40000000000000"
-    "\x1dSADDR={ saddr_fam=inet6 laddr=2a02:cf40:: lport=56985 }",
+    (
+        "type=SOCKADDR msg=audit(1666825569.435:23260106): saddr=0A00DE9900000000000000000000000000002a02cf40000000000000"
+        "\x1dSADDR={ saddr_fam=inet6 laddr=2a02:cf40:: lport=56985 }"
+    ),
 }
 
 

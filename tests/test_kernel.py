@@ -15,7 +15,13 @@ from fakekernel import FakeKernel
 
 from c2audit import netlink
 from c2audit.kernel import (
-    GUARD_ENV, AuditClient, AuditSocket, IrreversibleRefused, KernelError, KernelTimeout, open_netlink,
+    GUARD_ENV,
+    AuditClient,
+    AuditSocket,
+    IrreversibleRefused,
+    KernelError,
+    KernelTimeout,
+    open_netlink,
 )
 from c2audit.rules import compile_rule, kernel_form, parse_argv
 from c2audit.tables import uapi
@@ -125,7 +131,7 @@ def test_signal_info(fake):
 
 def test_a_silent_kernel_times_out():
     class Deaf(FakeKernel):
-        def handle(self, transport, raw):  # noqa: ANN001
+        def handle(self, transport, raw):
             pass
 
     with pytest.raises(KernelTimeout):

@@ -161,7 +161,7 @@ def test_any_line_is_a_record_or_a_typed_error(data: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus_records(corpus) -> list:  # noqa: ANN001 - the conftest fixture's Path
+def corpus_records(corpus) -> list:  # corpus: the conftest fixture's Path
     return list(read_records(sorted((corpus / "logs").glob("laurel__*")), CollectingErrorSink()))
 
 
@@ -205,7 +205,7 @@ def test_in_flight_bound_sends_the_earliest_event() -> None:
     assert grouper.pending == 2
 
 
-def test_events_grouped_elsewhere_are_written_as_laurel_would(corpus) -> None:  # noqa: ANN001
+def test_events_grouped_elsewhere_are_written_as_laurel_would(corpus) -> None:
     log = corpus / "logs" / "laurel__record-execve.txt"
     expected = (corpus / "expectations" / "laurel-json" / "laurel__record-execve.json").read_bytes()
     encoder = LaurelEncoder()

@@ -11,8 +11,18 @@ from hypothesis import strategies as st
 
 from c2audit import netlink
 from c2audit.netlink import (
-    NLM_F_ACK, NLM_F_CAPPED, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR,
-    AuditFeatures, AuditRuleData, AuditStatus, Message, NetlinkError, Transaction,
+    NLM_F_ACK,
+    NLM_F_CAPPED,
+    NLM_F_MULTI,
+    NLM_F_REQUEST,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+    AuditFeatures,
+    AuditRuleData,
+    AuditStatus,
+    Message,
+    NetlinkError,
+    Transaction,
 )
 from c2audit.tables import uapi
 

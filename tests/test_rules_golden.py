@@ -55,7 +55,7 @@ def golden_environment(text: str, machine: str = "x86_64") -> Environment:
 
 def golden_machine(golden_text: str) -> str:
     """The machine the golden file was captured on (its ``uname -a`` header)."""
-    return re.search(r"^# Linux .* (\S+) GNU/Linux", golden_text, re.M).group(1)
+    return re.search(r"^# Linux .* (\S+) GNU/Linux", golden_text, re.MULTILINE).group(1)
 
 
 def golden_rules(corpus: Path) -> list[tuple[str, dict]]:

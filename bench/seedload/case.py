@@ -243,7 +243,7 @@ def _daemon_notes(daemon: DaemonProcess) -> dict[str, str]:
     return {name: state[name] for name in C2AUDIT_COUNTERS if name in state}
 
 
-def _restore(kernel: Kernel, found, daemon: DaemonProcess | None, case: Case) -> None:  # noqa: ANN001
+def _restore(kernel: Kernel, found, daemon: DaemonProcess | None, case: Case) -> None:
     """Put the kernel back as ``found``: sleepers released first, so no request of ours sleeps."""
     if case.wait_time:
         kernel.release_sleepers()

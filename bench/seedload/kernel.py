@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 from c2audit.daemon.selfexclude import excluded_pid
 from c2audit.kernel import AuditClient
@@ -116,7 +117,7 @@ class Kernel:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> Kernel:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -87,8 +87,8 @@ class Profiler:
         py_spy, perf = _tool("py-spy"), _tool("perf")
         if py_spy is None:
             raise RuntimeError("--profile needs py-spy (pip install py-spy)")
-        commands = [f'"{py_spy}" record -p {self.pid} -r {RATE} -f raw --threads --gil --nonblocking '
-                    f'-o "{self.directory}/py-spy.raw"']
+        commands = [(f'"{py_spy}" record -p {self.pid} -r {RATE} -f raw --threads --gil --nonblocking '
+                     f'-o "{self.directory}/py-spy.raw"')]
         if perf is not None:
             commands.append(f'"{perf}" stat --per-thread -e raw_syscalls:sys_enter -p {self.pid} '
                             f'-o "{self.directory}/perf-stat.txt"')

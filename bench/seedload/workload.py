@@ -25,7 +25,7 @@ from pathlib import Path
 AUDITED_SYSCALLS = ("open", "openat", "openat2")
 SEED_COMMAND = ("grep", "-r", "blah", "/usr/include")
 KILL_WAIT = 300.0  # a producer asleep in the kernel's backlog wait dies only when woken (<= 240 s)
-_STRACE_CALL = re.compile(r"^(?:\d+\s+)?(?:%s)\(" % "|".join(AUDITED_SYSCALLS))
+_STRACE_CALL = re.compile(rf"^(?:\d+\s+)?(?:{'|'.join(AUDITED_SYSCALLS)})\(")
 
 
 @dataclass(frozen=True)
