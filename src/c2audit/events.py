@@ -306,25 +306,124 @@ class Reassembler:
 # --- files: libauparse's grouping, event for event -----------------------------------------
 
 
+EventKey = tuple[str | None, int, int, int]
+"""(node, sec, milli, serial): what makes records one event."""
+
+
 @dataclass(slots=True, eq=False)
-class _Building:
+class HeldEvent:
     event: Event
-    slot: int
+    slot: int  # its place in the list: a tie in time goes to the lower slot
     complete: bool = False
 
 
-class AuparseGrouper:
+class HeldEvents:
+    """The event list libauparse and ausearch 3.0.9 both keep, under their file groupers.
+
+    Events wait in delivery order: the earliest (sec, milli, serial) first, a
+    tie to the lower list slot, which a delivered event frees again.  The
+    earliest is delivered once it is complete (``au_get_ready_event``); one
+    still building completes when a record ``eoe_timeout`` seconds younger
+    arrives (``au_check_events``).  Both tools hold events without limit;
+    ``max_pending`` is the one departure: past that many the earliest is
+    delivered as it is, so that a log whose clock stands still cannot exhaust
+    memory.  With ``keep_finished`` a complete event stays findable by key
+    (:attr:`_finished`) until it is delivered.
+    """
+
+    def __init__(self, eoe_timeout: int, max_pending: int, keep_finished: bool = False) -> None:
+        if max_pending < 1:
+            raise ValueError("max_pending must be at least 1")
+        self.eoe_timeout = eoe_timeout
+        self.max_pending = max_pending
+        self._keep_finished = keep_finished
+        self._building: dict[EventKey, HeldEvent] = {}
+        self._finished: dict[EventKey, HeldEvent] = {}
+        self._held: list[tuple[int, int, int, int, HeldEvent]] = []
+        self._ages: list[tuple[int, int, HeldEvent]] = []  # building events by their first second
+        self._free_slots: list[int] = []
+        self._next_slot = 0
+        self._sequence = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._held)
+
+    def tick(self, now: float) -> list[Output]:
+        self._expire(int(now))
+        return self._ready()
+
+    def flush(self) -> list[Output]:
+        for held in list(self._building.values()):
+            self._complete(held)
+        self._ages.clear()
+        return self._ready()
+
+    def _hold(self, event: Event, key: EventKey, building: bool) -> HeldEvent:
+        """Put ``event`` in the list: still ``building`` (it ages), or complete already."""
+        if self._free_slots:
+            slot = heapq.heappop(self._free_slots)
+        else:
+            slot = self._next_slot
+            self._next_slot += 1
+        held = HeldEvent(event, slot)
+        heapq.heappush(self._held, (event.sec, event.milli, event.serial, slot, held))
+        if building:
+            self._building[key] = held
+            self._sequence += 1
+            heapq.heappush(self._ages, (event.sec, self._sequence, held))
+        else:
+            held.complete = True
+            if self._keep_finished:
+                self._finished[key] = held
+        return held
+
+    def _bound(self) -> list[Output]:
+        """Keep the list within ``max_pending``, drop the ages of events completed meanwhile; what is ready."""
+        if len(self._held) > self.max_pending:
+            self._complete(self._held[0][-1])
+        ages = self._ages
+        if len(ages) > 2 * len(self._building) + 1024:
+            self._ages = [entry for entry in ages if not entry[-1].complete]
+            heapq.heapify(self._ages)
+        return self._ready() if self._held[0][-1].complete else []
+
+    def _expire(self, sec: int) -> None:
+        ages = self._ages
+        limit = sec - self.eoe_timeout
+        while ages and ages[0][0] <= limit:
+            self._complete(heapq.heappop(ages)[-1])
+
+    def _complete(self, held: HeldEvent) -> None:
+        if not held.complete:
+            held.complete = True
+            key = held.event.key
+            del self._building[key]
+            if self._keep_finished:
+                self._finished[key] = held
+
+    def _ready(self) -> list[Output]:
+        """``au_get_ready_event`` until it finds nothing: the earliest held event, if complete."""
+        held = self._held
+        ready: list[Output] = []
+        while held and held[0][-1].complete:
+            done = heapq.heappop(held)[-1]
+            heapq.heappush(self._free_slots, done.slot)
+            if self._finished and self._finished.get(done.event.key) is done:
+                del self._finished[done.event.key]
+            ready.append(done.event)
+        return ready
+
+
+class AuparseGrouper(HeldEvents):
     """Group records as libauparse 3.0.9 does when it reads a file or a feed.
 
     ``eoe_timeout`` (seconds, 2 in auparse) completes an event once a record
     that many seconds younger arrives; ``last_record`` is the single-record
     rule (:func:`is_last_record_auparse_3_0`, or :func:`is_last_record` for
     audit-userspace 4.x's).  ``now`` in :meth:`push` is ignored (auparse uses
-    the records' seconds); :meth:`tick` is ``auparse_feed_age_events``.
-
-    auparse holds events without limit; ``max_pending`` is the one departure
-    from it: past that many held events the earliest is delivered as it is,
-    so that a file whose clock stands still cannot exhaust memory.
+    the records' seconds); :meth:`tick` is ``auparse_feed_age_events``;
+    ``max_pending`` bounds the events held (:class:`HeldEvents`).
 
     auparse drops an ``EOE`` that arrives after its event was completed (by a
     ``PROCTITLE``, typically); ``keep_eoe`` keeps it instead — added to its
@@ -341,26 +440,9 @@ class AuparseGrouper:
         max_pending: int = 65536,
         keep_eoe: bool = False,
     ) -> None:
-        if max_pending < 1:
-            raise ValueError("max_pending must be at least 1")
-        self.eoe_timeout = eoe_timeout
-        self.max_pending = max_pending
+        super().__init__(eoe_timeout, max_pending, keep_finished=keep_eoe)
         self.keep_eoe = keep_eoe
-        # complete events not yet delivered, by key (kept only with keep_eoe)
-        self._finished: dict[tuple[str | None, int, int, int], _Building] = {}
         self._last_record = last_record
-        self._building: dict[tuple[str | None, int, int, int], _Building] = {}
-        # every held event, earliest (sec, milli, serial) first; ties go to the lower slot
-        self._held: list[tuple[int, int, int, int, _Building]] = []
-        # building events by second, as keys: a completed event is not kept alive by its entry
-        self._ages: list[tuple[int, int, tuple[str | None, int, int, int]]] = []
-        self._free_slots: list[int] = []
-        self._next_slot = 0
-        self._sequence = 0
-
-    @property
-    def pending(self) -> int:
-        return len(self._held)
 
     def push(self, record: Record, now: float | None = None) -> list[Output]:
         key = (record.node, record.sec, record.milli, record.serial)
@@ -376,71 +458,21 @@ class AuparseGrouper:
                 return []
             if not self.keep_eoe:
                 return []  # a lone EOE: auparse drops it, its event was completed already
-        if not self._held and self._last_record(record.type):
+        last = self._last_record(record.type)
+        if last and not self._held:
             # Nothing waits and the record ends its own event: ready at once, as the long way
             # below would find (no event is building, so none can expire).
             return [Event(record.node, record.sec, record.milli, record.serial, [record])]
-        slot = heapq.heappop(self._free_slots) if self._free_slots else self._take_new_slot()
-        building = _Building(Event(record.node, record.sec, record.milli, record.serial, [record]), slot)
-        self._building[key] = building
-        heapq.heappush(self._held, (record.sec, record.milli, record.serial, slot, building))
-        self._check(record.sec, building, record.type)
-        if not building.complete:  # only events that may wait need to age
-            self._sequence += 1
-            heapq.heappush(self._ages, (record.sec, self._sequence, key))
-        if len(self._held) > self.max_pending:
-            self._complete(self._held[0][-1])
-        if len(self._ages) > 2 * len(self._building) + 1024:
-            self._ages = [(key[1], n, key) for n, key in enumerate(self._building)]
-            heapq.heapify(self._ages)  # drop the entries of events completed meanwhile
-        return self._ready() if self._held[0][-1].complete else []
+        ages = self._ages
+        if ages and ages[0][0] <= record.sec - self.eoe_timeout:  # au_check_events: others first
+            self._expire(record.sec)
+        self._hold(Event(record.node, record.sec, record.milli, record.serial, [record]), key, not last)
+        return self._bound()
 
-    def tick(self, now: float) -> list[Output]:
-        self._expire(int(now))
-        return self._ready()
-
-    def flush(self) -> list[Output]:
-        for building in list(self._building.values()):
-            self._complete(building)
-        self._ages.clear()
-        return self._ready()
-
-    def _take_new_slot(self) -> int:
-        self._next_slot += 1
-        return self._next_slot - 1
-
-    def _check(self, sec: int, building: _Building, record_type: int) -> None:
+    def _check(self, sec: int, building: HeldEvent, record_type: int) -> None:
         """``au_check_events``: expire old events, complete one whose last record ends it."""
         ages = self._ages
         if ages and ages[0][0] <= sec - self.eoe_timeout:  # most records expire nothing
             self._expire(sec)
         if not building.complete and self._last_record(record_type):
             self._complete(building)
-
-    def _expire(self, sec: int) -> None:
-        ages = self._ages
-        limit = sec - self.eoe_timeout
-        while ages and ages[0][0] <= limit:
-            building = self._building.get(heapq.heappop(ages)[-1])
-            if building is not None:
-                self._complete(building)
-
-    def _complete(self, building: _Building) -> None:
-        if not building.complete:
-            building.complete = True
-            key = building.event.key
-            del self._building[key]
-            if self.keep_eoe:
-                self._finished[key] = building
-
-    def _ready(self) -> list[Output]:
-        """``au_get_ready_event`` until it finds nothing: the earliest held event, if complete."""
-        held = self._held
-        ready: list[Output] = []
-        while held and held[0][-1].complete:
-            building = heapq.heappop(held)[-1]
-            heapq.heappush(self._free_slots, building.slot)
-            if self._finished and self._finished.get(building.event.key) is building:
-                del self._finished[building.event.key]
-            ready.append(building.event)
-        return ready

@@ -34,13 +34,11 @@ earliest is delivered as it is) so that memory stays flat on any input.
 """
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from c2audit.cnum import strtoul
-from c2audit.events import Event, Output, is_last_record_auparse_3_0
+from c2audit.events import Event, HeldEvents, Output, is_last_record_auparse_3_0
 from c2audit.records import Record, RecordError, parse_line
 from c2audit.tables import uapi
 
@@ -55,13 +53,6 @@ ULONG_MAX = (1 << 64) - 1
 _MSG_TOKEN_MIN = 19  # extract_timestamp: strnlen(msg token, 20) > 18
 _WINDOW = 80  # extract_timestamp looks at the first 80 characters (340 after a node=)
 _WINDOW_NODE = 340
-
-
-@dataclass(slots=True, eq=False)
-class _Held:
-    event: Event
-    slot: int
-    complete: bool = False
 
 
 def ausearch_view(record: Record, eoe_timeout: int = 2) -> Record | None:
@@ -106,12 +97,13 @@ def ausearch_view(record: Record, eoe_timeout: int = 2) -> Record | None:
     return record
 
 
-class AusearchGrouper:
+class AusearchGrouper(HeldEvents):
     """Group records as ``ausearch`` 3.0.9 does when it reads a file (see the module docstring).
 
     Implements :class:`c2audit.events.Grouper`.  ``single_record`` says which
     first-record types make a complete event on their own; ``eoe_timeout``
-    is in seconds of record time.
+    is in seconds of record time; ``max_pending`` bounds the events held
+    (:class:`c2audit.events.HeldEvents`).
     """
 
     def __init__(
@@ -121,22 +113,9 @@ class AusearchGrouper:
         single_record: Callable[[int], bool] = is_last_record_auparse_3_0,
         max_pending: int = 65536,
     ) -> None:
-        if max_pending < 1:
-            raise ValueError("max_pending must be at least 1")
-        self.eoe_timeout = eoe_timeout
-        self.max_pending = max_pending
+        super().__init__(eoe_timeout, max_pending)
         self._single = single_record
         self._single_types: dict[int, bool] = {}
-        self._building: dict[tuple[str | None, int, int, int], _Held] = {}
-        self._held: list[tuple[int, int, int, int, _Held]] = []  # earliest first, lowest slot on ties
-        self._ages: list[tuple[int, int, _Held]] = []  # building events by first second
-        self._free_slots: list[int] = []
-        self._next_slot = 0
-        self._sequence = 0
-
-    @property
-    def pending(self) -> int:
-        return len(self._held)
 
     def push(self, record: Record, now: float | None = None) -> list[Output]:
         seen = ausearch_view(record, self.eoe_timeout)
@@ -151,63 +130,14 @@ class AusearchGrouper:
         rtype = seen.type
         if rtype == uapi.AUDIT_EOE:
             return []  # its event was completed already
-        if self._free_slots:
-            slot = heapq.heappop(self._free_slots)
-        else:
-            slot = self._next_slot
-            self._next_slot += 1
-        held = _Held(Event(seen.node, sec, seen.milli, seen.serial, [seen]), slot)
-        heapq.heappush(self._held, (sec, seen.milli, seen.serial, slot, held))
         single = self._single_types.get(rtype)
         if single is None:
             single = self._single_types[rtype] = self._single(rtype)
-        if single:
-            held.complete = True
-        else:
-            self._building[key] = held
-            self._sequence += 1
-            heapq.heappush(self._ages, (sec, self._sequence, held))
+        self._hold(Event(seen.node, sec, seen.milli, seen.serial, [seen]), key, not single)
         ages = self._ages
-        if ages[0][0] <= sec - self.eoe_timeout if ages else False:
+        if ages and ages[0][0] <= sec - self.eoe_timeout:
             self._expire(sec)
-        if len(self._held) > self.max_pending:
-            self._complete(self._held[0][-1])
-        if len(ages) > 2 * len(self._building) + 1024:  # entries of events completed meanwhile
-            self._ages = [entry for entry in ages if not entry[-1].complete]
-            heapq.heapify(self._ages)
-        return self._ready() if self._held[0][-1].complete else []
-
-    def tick(self, now: float) -> list[Output]:
-        self._expire(int(now))
-        return self._ready()
-
-    def flush(self) -> list[Output]:
-        for held in self._building.values():
-            held.complete = True
-        self._building.clear()
-        self._ages.clear()
-        return self._ready()
-
-    def _expire(self, sec: int) -> None:
-        ages = self._ages
-        limit = sec - self.eoe_timeout
-        while ages and ages[0][0] <= limit:
-            self._complete(heapq.heappop(ages)[-1])
-
-    def _complete(self, held: _Held) -> None:
-        if not held.complete:
-            held.complete = True
-            event = held.event
-            del self._building[(event.node, event.sec, event.milli, event.serial)]
-
-    def _ready(self) -> list[Output]:
-        held = self._held
-        ready: list[Output] = []
-        while held and held[0][-1].complete:
-            done = heapq.heappop(held)[-1]
-            heapq.heappush(self._free_slots, done.slot)
-            ready.append(done.event)
-        return ready
+        return self._bound()
 
 
 # --- which events ausearch prints: extract_search_items() with no search criteria --------------
