@@ -30,9 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from c2audit import __version__
-from c2audit.cli.daemon import parser as daemon_parser
 from c2audit.daemon.config import ConfigError, DaemonConfig
-from c2audit.daemon.service import Overrides, read_config
 from c2audit.daemon.state import parse_state
 from c2audit.kernel import AuditClient
 from c2audit.netlink import AuditFeatures, AuditStatus, feature_mask
@@ -197,6 +195,10 @@ def running_daemons(proc: Path = Path("/proc")) -> list[int]:
 
 def files_of(pid: int) -> DaemonFiles | None:
     """The pid and state files the ``c2audit daemon`` ``pid`` uses: its command line, then its configuration."""
+    # the daemon's own command-line and configuration readers: loaded only when another daemon is looked for
+    from c2audit.cli.daemon import parser as daemon_parser
+    from c2audit.daemon.service import Overrides, read_config
+
     arguments = _daemon_arguments(pid)
     if arguments is None:
         return None
