@@ -6,7 +6,9 @@ descriptors, or has no equivalent) and feed arbitrary input to the parser.
 """
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,25 @@ def test_an_unbound_parser_raises_noparser() -> None:
         unbound.parse_next_event()
     with pytest.raises(auparse.NoParser):
         unbound.get_field_name()
+
+
+def test_parsers_go_away_quietly_bound_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``__del__`` reads its slot directly: an unbound parser's ``__getattr__`` must not raise in it."""
+    unraisable: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda hook_args: unraisable.append(hook_args.exc_value))
+    auparse.AuParser.__new__(auparse.AuParser)
+    with pytest.raises(ValueError, match="Invalid source type"):
+        auparse.AuParser()
+    auparse.AuParser(auparse.AUSOURCE_BUFFER, LINE)
+    gc.collect()
+    assert unraisable == []
+
+
+def test_a_parser_takes_no_attribute_of_its_own() -> None:
+    # as the binding's C object: a typo in a script fails instead of going unnoticed
+    parser = auparse.AuParser(auparse.AUSOURCE_BUFFER, LINE)
+    with pytest.raises(AttributeError):
+        parser.interpret_feild = True  # type: ignore[attr-defined]
 
 
 def test_timestamp_item_ex_takes_its_five_arguments() -> None:

@@ -15,6 +15,7 @@ class Feeding:
     Mixed into :class:`~c2audit.auparse.AuParser`, whose events it hands to the callback.
     """
 
+    __slots__ = ()  # AuParser declares the state
 
     def add_callback(self, callback: Callable[..., Any], user_data: Any = None) -> None:
         """Call ``callback(parser, cb_event_type, user_data)`` for each event a feed completes."""

@@ -16,6 +16,7 @@ class Searching:
     Mixed into :class:`~c2audit.auparse.AuParser`, whose cursor it moves.
     """
 
+    __slots__ = ()  # AuParser declares the state
 
     def search_add_item(self, field: str, op: str, value: str, how: int) -> None:
         """Add ``field op value`` (op: ``exists``, ``=``, ``!=``) on raw values to the search."""
