@@ -42,6 +42,7 @@ ATTRIBUTES = {"subject": ("actor_attrs", "actor_cursor"), "object": ("thing_attr
 
 
 def _object_kinds() -> dict[str, str]:
+    """The normalizer's object kinds, loaded with its other tables on first use."""
     from .policy import OBJECT_KINDS
 
     return OBJECT_KINDS
