@@ -329,3 +329,12 @@ def test_any_value_interprets_to_text(name: str, value: str, record_type: int, s
     context = RecordContext(record_type, machine, syscall, a0, a1)
     assert isinstance(interpret(name, value, context, LOOKUPS, escape), str)
     assert isinstance(enrichment(f"type=X msg=audit(1:1): {name}={value}", [(name, value)], context, LOOKUPS), str)
+
+
+def test_contexts_per_record_type_stay_bounded_whatever_types_a_log_invents() -> None:
+    # type=4000000000 parses as record type 4000000000: a hostile log could name millions of them
+    from c2audit.interpret import engine
+
+    for record_type in range(10**9, 10**9 + 3 * engine._PLAIN_CONTEXTS_KEPT):
+        assert engine.plain_context(record_type).record_type == record_type
+    assert len(engine._PLAIN_CONTEXTS) <= engine._PLAIN_CONTEXTS_KEPT

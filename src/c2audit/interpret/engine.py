@@ -83,12 +83,15 @@ _VALUES_KEPT = 1024  # texts kept per (record type, name): a field with more val
 _UNSEEN: dict[str, str] = {}  # never written to: the table of a name not filed yet, or not fileable
 _NO_NAMES: dict[str, dict[str, str] | None] = {}
 _PLAIN_CONTEXTS: dict[int, RecordContext] = {}
+_PLAIN_CONTEXTS_KEPT = 1024  # record types come from the input (type=4000000000 is one): bounded
 
 
 def plain_context(record_type: int) -> RecordContext:
     """A context with nothing but the record type, for fields that need nothing more."""
     context = _PLAIN_CONTEXTS.get(record_type)
     if context is None:
+        if len(_PLAIN_CONTEXTS) >= _PLAIN_CONTEXTS_KEPT:
+            _PLAIN_CONTEXTS.clear()
         context = _PLAIN_CONTEXTS[record_type] = RecordContext(record_type)
     return context
 
