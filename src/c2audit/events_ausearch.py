@@ -115,7 +115,6 @@ class AusearchGrouper(HeldEvents):
     ) -> None:
         super().__init__(eoe_timeout, max_pending)
         self._single = single_record
-        self._single_types: dict[int, bool] = {}
 
     def push(self, record: Record, now: float | None = None) -> list[Output]:
         seen = ausearch_view(record, self.eoe_timeout)
@@ -130,10 +129,7 @@ class AusearchGrouper(HeldEvents):
         rtype = seen.type
         if rtype == uapi.AUDIT_EOE:
             return []  # its event was completed already
-        single = self._single_types.get(rtype)
-        if single is None:
-            single = self._single_types[rtype] = self._single(rtype)
-        self._hold(Event(seen.node, sec, seen.milli, seen.serial, [seen]), key, not single)
+        self._hold(Event(seen.node, sec, seen.milli, seen.serial, [seen]), key, not self._single(rtype))
         ages = self._ages
         if ages and ages[0][0] <= sec - self.eoe_timeout:
             self._expire(sec)
