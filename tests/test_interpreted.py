@@ -225,3 +225,18 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--regenerate"]:
         raise SystemExit(f"usage: {sys.argv[0]} --regenerate")
     regenerate()
+
+
+def test_word_caches_stay_bounded_whatever_record_types_a_log_invents(tmp_path: Path) -> None:
+    # type=N parses as record type N: a hostile log can name as many types as it has lines
+    from c2audit.encode import interpreted
+
+    log = tmp_path / "types.log"
+    count = 3 * interpreted._TYPES_KEPT
+    log.write_text("".join(f"type={10**9 + n} msg=audit(1700000000.{n % 1000:03d}:{n + 1}): pid={n} res=1\n"
+                           for n in range(count)))
+    encoder = InterpretedEncoder(lookups=fixture_lookups(), time_format=utc_c_locale)
+    events = list(read_events([log], AusearchGrouper(), CollectingErrorSink()))
+    output = b"".join(encoder.encode(item) for item in events).decode()
+    assert output.count("type=") == count  # every record printed
+    assert len(encoder._pieces) <= interpreted._TYPES_KEPT

@@ -79,6 +79,7 @@ _SYSCALL_LIKE = frozenset((uapi.AUDIT_SYSCALL, uapi.AUDIT_SECCOMP))
 _DAEMON_TYPES = range(uapi.AUDIT_DAEMON_START, uapi.AUDIT_SYSCALL)
 
 _PIECES_LIMIT = 1 << 16  # cached words per record type
+_TYPES_KEPT = 256  # record types with cached words
 _SYSCALLS_KEPT = 512  # (arch, syscall) pairs whose SYSCALL words are kept, each up to _PIECES_LIMIT // 8
 _KEPT_ARGUMENT = 12  # longer argument words (pointers, mostly seen once) are printed, not kept
 _VALUES_KEPT = 1024  # words kept per (record type, field name): more values than this will not repeat
@@ -252,6 +253,8 @@ class InterpretedEncoder:
         """
         caches = self._pieces.get(rtype)
         if caches is None or len(caches[0]) + len(caches[1]) + len(caches[2]) > _PIECES_LIMIT:
+            if caches is None and len(self._pieces) >= _TYPES_KEPT:
+                self._pieces.clear()  # record types come from the input (type=4000000000 is one)
             caches = self._pieces[rtype] = ({}, {}, {})
         words = body.split(" ")
         syscall: _SyscallWords | None = None
